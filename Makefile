@@ -1,0 +1,87 @@
+# kubectl-mlpipe — build, test and lint. `make help` lists the targets.
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+
+MODULE      := github.com/mlpipe/kubectl-mlpipe
+BIN         := bin/kubectl-mlpipe
+TOOLS_BIN   := $(CURDIR)/bin/tools
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+COMMIT      ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE        ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS     := -s -w -X $(MODULE)/pkg/version.version=$(VERSION) -X $(MODULE)/pkg/version.commit=$(COMMIT) -X $(MODULE)/pkg/version.date=$(DATE)
+GO_BUILD    := CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)'
+EXAMPLE     ?= examples/training.yaml
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build bin/kubectl-mlpipe for this machine
+	$(GO_BUILD) -o $(BIN) ./cmd/kubectl-mlpipe
+
+.PHONY: demo
+demo: build ## The main job: render the training example through `kubectl mlpipe` (plugin discovery)
+	@echo "# kubectl mlpipe validate -f $(EXAMPLE)" >&2
+	PATH="$(CURDIR)/bin:$$PATH" kubectl mlpipe validate -f $(EXAMPLE)
+	@echo "# kubectl mlpipe render -f $(EXAMPLE) -o mermaid" >&2
+	PATH="$(CURDIR)/bin:$$PATH" kubectl mlpipe render -f $(EXAMPLE) -o mermaid
+	@echo "# kubectl mlpipe render -f $(EXAMPLE)" >&2
+	PATH="$(CURDIR)/bin:$$PATH" kubectl mlpipe render -f $(EXAMPLE)
+
+.PHONY: test
+test: lint test-unit test-cli ## Everything CI runs: lint, unit/golden/corpus tests, CLI smoke through kubectl
+
+.PHONY: test-unit
+test-unit: ## Unit, golden, corpus and fuzz-seed tests (with the race detector)
+	CGO_ENABLED=1 go test -race -count=1 ./...
+
+.PHONY: test-cli
+test-cli: build ## Run the built plugin through kubectl's plugin discovery on every example
+	PATH="$(CURDIR)/bin:$$PATH" hack/test-cli.sh
+
+.PHONY: update-golden
+update-golden: ## Rewrite golden files (review the diff!)
+	go test ./pkg/render/tekton/ -update
+	go test ./pkg/schema/ -update
+
+.PHONY: schema
+schema: ## Regenerate docs/pipeline.schema.json from the Go types
+	go test ./pkg/schema/ -run TestCommittedSchemaIsCurrent -update
+
+.PHONY: fuzz
+fuzz: ## Fuzz load+validate+render for FUZZTIME (default 2m)
+	go test ./pkg/compiler/ -run '^$$' -fuzz FuzzCompile -fuzztime $${FUZZTIME:-2m}
+
+.PHONY: bench
+bench: ## Render benchmarks (see docs/performance.md)
+	go test -run '^$$' -bench . -benchmem -count $${COUNT:-5} ./pkg/compiler/
+
+.PHONY: lint
+lint: fmt-check vet staticcheck tidy-check ## gofmt, go vet, staticcheck (pinned), go mod tidy
+
+.PHONY: fmt-check
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+.PHONY: vet
+vet:
+	go vet ./...
+
+$(TOOLS_BIN)/staticcheck: hack/tools/go.mod
+	cd hack/tools && GOBIN=$(TOOLS_BIN) go install honnef.co/go/tools/cmd/staticcheck
+
+.PHONY: staticcheck
+staticcheck: $(TOOLS_BIN)/staticcheck
+	$(TOOLS_BIN)/staticcheck ./...
+
+.PHONY: tidy-check
+tidy-check:
+	@go mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; go mod tidy -diff; exit 1; }
+
+-include test/cluster/cluster.mk
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf bin dist

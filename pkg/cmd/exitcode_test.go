@@ -1,0 +1,138 @@
+package cmd_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+)
+
+const (
+	corpusDir   = "../../testdata/invalid"
+	examplesDir = "../../examples"
+)
+
+// run executes the real command tree in-process, exactly as main does:
+// the error is printed as "error: ..." on stderr and mapped by util.Code.
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	t.Setenv("KUBECONFIG", "/nonexistent/kubeconfig")
+	var out, errOut bytes.Buffer
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("kubectl-mlpipe %s: panic: %v\n%s", strings.Join(args, " "), r, debug.Stack())
+		}
+	}()
+	root := cmd.NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil {
+		errOut.WriteString("error: " + err.Error() + "\n")
+	}
+	return out.String(), errOut.String(), util.Code(err)
+}
+
+type corpusCase struct {
+	File   string `json:"file"`
+	Errors []struct {
+		Line    int    `json:"line"`
+		Column  int    `json:"column"`
+		Path    string `json:"path"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func loadCorpus(t *testing.T) []corpusCase {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(corpusDir, "cases.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table struct {
+		Cases []corpusCase `json:"cases"`
+	}
+	if err := yaml.UnmarshalStrict(data, &table); err != nil {
+		t.Fatalf("cases.yaml: %v", err)
+	}
+	if len(table.Cases) == 0 {
+		t.Fatal("cases.yaml has no cases")
+	}
+	return table.Cases
+}
+
+// TestInvalidSpecsExit2 runs validate and render on every spec of the
+// invalid corpus: each must exit 2 and name every error as
+// file:line:col: path.
+func TestInvalidSpecsExit2(t *testing.T) {
+	for _, c := range loadCorpus(t) {
+		file := filepath.Join(corpusDir, c.File)
+		for _, verb := range []string{"validate", "render"} {
+			t.Run(verb+"/"+strings.TrimSuffix(c.File, ".yaml"), func(t *testing.T) {
+				stdout, stderr, code := run(t, verb, "-f", file)
+				if code != util.ExitInvalid {
+					t.Errorf("exit %d, want %d\nstderr:\n%s", code, util.ExitInvalid, stderr)
+				}
+				if verb == "render" && stdout != "" {
+					t.Errorf("render printed output for an invalid spec:\n%s", stdout)
+				}
+				for _, e := range c.Errors {
+					want := fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Column, e.Path)
+					if e.Path == "" {
+						want = fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Column, e.Message)
+					}
+					if !strings.Contains(stderr, want) {
+						t.Errorf("stderr lacks %q:\n%s", want, stderr)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestValidExamplesExit0(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no examples found")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			if _, stderr, code := run(t, "validate", "-f", f); code != util.ExitOK {
+				t.Errorf("validate exit %d, want 0\n%s", code, stderr)
+			}
+		})
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	minimal := filepath.Join(examplesDir, "minimal.yaml")
+	for name, args := range map[string][]string{
+		"render unknown param":    {"render", "-p", "unknown=1", "-f", minimal},
+		"render unknown flag":     {"render", "--no-such-flag", "-f", minimal},
+		"validate unknown flag":   {"validate", "--no-such-flag", "-f", minimal},
+		"unknown shorthand flag":  {"validate", "-Z", "-f", minimal},
+		"render malformed -p":     {"render", "-p", "no-equals-sign", "-f", minimal},
+		"validate without a file": {"validate"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := run(t, args...)
+			if code != util.ExitInvalid {
+				t.Errorf("kubectl-mlpipe %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), code, util.ExitInvalid, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("printed output on a usage error:\n%s", stdout)
+			}
+		})
+	}
+}

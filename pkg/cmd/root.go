@@ -1,0 +1,53 @@
+// Package cmd wires the kubectl-mlpipe command tree. Commands live in their
+// own packages; this one only assembles them and the shared flags.
+package cmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/schema"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/validate"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/versioncmd"
+)
+
+// NewRootCmd returns the root command with every subcommand attached.
+func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	cf := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{
+		Use:   "kubectl-mlpipe",
+		Short: "Run machine-learning pipelines on Tekton",
+		Long: `kubectl mlpipe turns one YAML file describing an ML pipeline (steps, their DAG, params,
+outputs, and where each step runs: node selectors, tolerations, affinity, CPU, memory,
+GPUs) into Tekton resources, and prints them or runs them.
+
+Nothing in the spec is silently dropped: every setting lands on a Tekton field
+('render --explain' shows which), and every problem is reported with its file, line,
+column and field path.
+
+` + util.ExitCodesHelp,
+		Annotations: map[string]string{
+			cobra.CommandDisplayNameAnnotation: "kubectl mlpipe",
+		},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return util.UsageError(c.CommandPath(), "%s", err.Error())
+	})
+	cf.AddFlags(root.PersistentFlags())
+
+	root.AddCommand(
+		render.NewCmd(cf, streams),
+		validate.NewCmd(streams),
+		schema.NewCmd(streams),
+		versioncmd.NewCmd(streams),
+	)
+	return root
+}

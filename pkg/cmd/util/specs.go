@@ -1,0 +1,54 @@
+package util
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/input"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/spec"
+)
+
+// LoadDocs strictly loads every source and reports the problems of all of
+// them together, not only the first file's.
+func LoadDocs(sources []input.Source) ([]*spec.Document, error) {
+	var docs []*spec.Document
+	var diags spec.Diagnostics
+	for _, src := range sources {
+		ds, err := spec.Load(src.Name, src.Data)
+		if err != nil {
+			if ie, ok := err.(*spec.InvalidError); ok {
+				diags = append(diags, ie.Diagnostics...)
+				continue
+			}
+			return nil, err
+		}
+		docs = append(docs, ds...)
+	}
+	if len(diags) > 0 {
+		return nil, &spec.InvalidError{Diagnostics: diags}
+	}
+	return docs, nil
+}
+
+// ParseParams turns repeated -p name=value flags into a map.
+func ParseParams(cmdPath string, kvs []string) (map[string]string, error) {
+	out := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, UsageError(cmdPath, "invalid -p %q: want name=value", kv)
+		}
+		if _, dup := out[k]; dup {
+			return nil, UsageError(cmdPath, "-p %s given more than once", k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// PrintWarnings writes warnings in the file:line:col shape.
+func PrintWarnings(w interface{ Write([]byte) (int, error) }, ds spec.Diagnostics) {
+	for _, d := range ds {
+		fmt.Fprintln(w, d.String())
+	}
+}

@@ -1,0 +1,487 @@
+// Package tekton renders a model into one tekton.dev/v1 PipelineRun that
+// embeds its pipelineSpec and taskSpecs. It is pure: same model, same object.
+package tekton
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/pod"
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/model"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/refs"
+)
+
+// Labels and annotations the renderer sets.
+const (
+	LabelPipeline       = "mlpipe.dev/pipeline"
+	LabelStep           = "mlpipe.dev/step"
+	LabelManagedBy      = "app.kubernetes.io/managed-by"
+	ManagedBy           = "kubectl-mlpipe"
+	AnnotationSpecHash  = "mlpipe.dev/spec-sha256"
+	WorkspaceName       = "workspace"
+	ContainerName       = "main"
+	EnvArtifactURI      = "MLPIPE_ARTIFACT_URI"
+	EnvArtifactRoot     = "MLPIPE_ARTIFACT_ROOT"
+	paramRunName        = "_run-name"
+	paramRunUID         = "_run-uid"
+	paramRunNamespace   = "_run-namespace"
+	paramRunStatus      = "_run-status"
+	outputBudgetPerStep = 4096
+)
+
+// OutputBudget is what Tekton can carry in results per step: the container
+// termination message is capped at 4 KiB, shared by all of a step's outputs.
+const OutputBudget = outputBudgetPerStep
+
+// Options change how a run is named.
+type Options struct {
+	// Name is the run's name. Empty means generateName: <pipeline>-.
+	Name string
+}
+
+// Explanation says where one spec setting landed in the PipelineRun.
+type Explanation struct {
+	Spec   string `json:"spec"`
+	Tekton string `json:"tekton,omitempty"`
+	Step   string `json:"step,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+type renderer struct {
+	m   *model.Model
+	exp []Explanation
+}
+
+func (r *renderer) explain(spec string, tekton *field.Path, step, note string) {
+	t := ""
+	if tekton != nil {
+		t = tekton.String()
+	}
+	r.exp = append(r.exp, Explanation{Spec: spec, Tekton: t, Step: step, Note: note})
+}
+
+// Render builds the PipelineRun and the explanation of every setting.
+func Render(m *model.Model, opts Options) (*v1.PipelineRun, []Explanation) {
+	r := &renderer{m: m}
+	pr := &v1.PipelineRun{
+		TypeMeta: metav1.TypeMeta{APIVersion: v1.SchemeGroupVersion.String(), Kind: "PipelineRun"},
+	}
+	md := field.NewPath("metadata")
+	if opts.Name != "" {
+		pr.Name = opts.Name
+	} else {
+		pr.GenerateName = m.Name + "-"
+	}
+	r.explain("metadata.name", md.Child("generateName"), "", "runs are named <name>-<suffix>")
+	if m.Namespace != "" {
+		pr.Namespace = m.Namespace
+		r.explain("metadata.namespace", md.Child("namespace"), "", "")
+	}
+	pr.Labels = map[string]string{}
+	for k, v := range m.Labels {
+		pr.Labels[k] = v
+		r.explain(field.NewPath("metadata", "labels").Key(k).String(), md.Child("labels").Key(k), "", "")
+	}
+	pr.Labels[LabelPipeline] = m.Name
+	pr.Labels[LabelManagedBy] = ManagedBy
+	pr.Annotations = map[string]string{}
+	for k, v := range m.Annotations {
+		pr.Annotations[k] = v
+		r.explain(field.NewPath("metadata", "annotations").Key(k).String(), md.Child("annotations").Key(k), "", "")
+	}
+	pr.Annotations[AnnotationSpecHash] = m.SpecSHA256
+
+	sp := field.NewPath("spec")
+	ps := &v1.PipelineSpec{Description: m.Description}
+	if m.Description != "" {
+		r.explain("spec.description", sp.Child("pipelineSpec", "description"), "", "")
+	}
+	for i, p := range m.Params {
+		pp := v1.ParamSpec{Name: p.Name, Type: v1.ParamTypeString, Description: p.Description}
+		if p.Default != nil {
+			pp.Default = v1.NewStructuredValues(*p.Default)
+		}
+		ps.Params = append(ps.Params, pp)
+		pr.Spec.Params = append(pr.Spec.Params, v1.Param{Name: p.Name, Value: *v1.NewStructuredValues(p.Value)})
+		src := field.NewPath("spec", "params").Index(i)
+		r.explain(src.String(), sp.Child("pipelineSpec", "params").Index(i), "", "")
+		r.explain(src.String(), sp.Child("params").Index(i), "", "the run's value")
+	}
+	if m.Workspace != nil {
+		r.workspace(pr, ps)
+	}
+	if m.Timeout != nil {
+		pr.Spec.Timeouts = &v1.TimeoutFields{Pipeline: &metav1.Duration{Duration: *m.Timeout}}
+		r.explain("spec.timeout", sp.Child("timeouts", "pipeline"), "", "")
+	}
+	if m.ServiceAccountName != "" {
+		pr.Spec.TaskRunTemplate.ServiceAccountName = m.ServiceAccountName
+		r.explain("spec.serviceAccountName", sp.Child("taskRunTemplate", "serviceAccountName"), "", "")
+	}
+	pr.Spec.TaskRunTemplate.PodTemplate = r.podTemplate(&m.Pipeline, nil, sp.Child("taskRunTemplate", "podTemplate"), "")
+	if m.ArtifactStore != "" {
+		r.explain("spec.artifactStore", nil, "", "set as "+EnvArtifactURI+" and "+EnvArtifactRoot+" in every step's env (below)")
+	}
+
+	tasksPath := sp.Child("pipelineSpec", "tasks")
+	finallyPath := sp.Child("pipelineSpec", "finally")
+	for i, s := range m.Steps {
+		ps.Tasks = append(ps.Tasks, r.task(s, tasksPath.Index(i)))
+	}
+	for i, s := range m.Finally {
+		ps.Finally = append(ps.Finally, r.task(s, finallyPath.Index(i)))
+	}
+	for _, s := range m.All() {
+		tp := sp.Child("taskRunSpecs").Index(len(pr.Spec.TaskRunSpecs))
+		if tpl := r.podTemplate(&s.Settings, s, tp.Child("podTemplate"), s.Name); tpl != nil {
+			pr.Spec.TaskRunSpecs = append(pr.Spec.TaskRunSpecs, v1.PipelineTaskRunSpec{PipelineTaskName: s.Name, PodTemplate: tpl})
+			r.explain(s.Path.Child("name").String(), tp.Child("pipelineTaskName"), s.Name, "")
+		}
+	}
+	pr.Spec.PipelineSpec = ps
+	return pr, r.exp
+}
+
+func (r *renderer) workspace(pr *v1.PipelineRun, ps *v1.PipelineSpec) {
+	ws := r.m.Workspace
+	sp := field.NewPath("spec")
+	ps.Workspaces = []v1.PipelineWorkspaceDeclaration{{Name: WorkspaceName, Description: "shared per-run volume"}}
+	pvc := corev1.PersistentVolumeClaim{
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes:      ws.AccessModes,
+			StorageClassName: ws.StorageClassName,
+			Resources: corev1.VolumeResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(ws.Size)},
+			},
+		},
+	}
+	if len(pvc.Spec.AccessModes) == 0 {
+		pvc.Spec.AccessModes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
+	}
+	pr.Spec.Workspaces = []v1.WorkspaceBinding{{Name: WorkspaceName, VolumeClaimTemplate: &pvc}}
+	vct := sp.Child("workspaces").Index(0).Child("volumeClaimTemplate", "spec")
+	r.explain("spec.workspace.size", vct.Child("resources", "requests").Key("storage"), "", "")
+	if ws.StorageClassName != nil {
+		r.explain("spec.workspace.storageClassName", vct.Child("storageClassName"), "", "")
+	}
+	if len(ws.AccessModes) > 0 {
+		r.explain("spec.workspace.accessModes", vct.Child("accessModes"), "", "")
+	}
+}
+
+// internalParam names the task param that carries a reference into a task.
+// User params start with a letter, so a leading "_" cannot collide.
+func internalParam(ref refs.Ref) (name, value string) {
+	switch ref.Kind {
+	case refs.Param:
+		return ref.Name, "$(params." + ref.Name + ")"
+	case refs.StepOutput:
+		return "_" + ref.Step + "_" + ref.Name, "$(tasks." + ref.Step + ".results." + ref.Name + ")"
+	case refs.RunName:
+		return paramRunName, "$(context.pipelineRun.name)"
+	case refs.RunUID:
+		return paramRunUID, "$(context.pipelineRun.uid)"
+	case refs.RunNamespace:
+		return paramRunNamespace, "$(context.pipelineRun.namespace)"
+	case refs.RunStatus:
+		return paramRunStatus, "$(tasks.status)"
+	}
+	return "", ""
+}
+
+// inTask rewrites a reference for use inside the step's taskSpec.
+func inTask(ref refs.Ref) string {
+	switch ref.Kind {
+	case refs.OutputPath:
+		return "$(results." + ref.Name + ".path)"
+	case refs.WorkspacePath:
+		return "$(workspaces." + WorkspaceName + ".path)"
+	}
+	name, _ := internalParam(ref)
+	return "$(params." + name + ")"
+}
+
+// inPipeline rewrites a reference for a pipeline-level field (when input).
+func inPipeline(ref refs.Ref) string {
+	_, value := internalParam(ref)
+	if value == "" {
+		return ref.Text
+	}
+	return value
+}
+
+func taskStrings(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = refs.Replace(s, inTask)
+	}
+	return out
+}
+
+func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
+	m := r.m
+	pt := v1.PipelineTask{Name: s.Name, Retries: s.Retries}
+	r.explain(s.Path.Child("name").String(), tp.Child("name"), s.Name, "")
+	if !s.Finally && len(s.After) > 0 {
+		pt.RunAfter = s.After
+		r.explain(s.Path.Child("after").String(), tp.Child("runAfter"), s.Name, "with the steps whose outputs it reads")
+	}
+	if s.Retries > 0 {
+		r.explain(s.Path.Child("retries").String(), tp.Child("retries"), s.Name, "")
+	}
+	if s.Timeout != nil {
+		pt.Timeout = &metav1.Duration{Duration: *s.Timeout}
+		r.explain(s.Path.Child("timeout").String(), tp.Child("timeout"), s.Name, "")
+	}
+	if s.Profile != "" {
+		r.explain(s.Path.Child("profile").String(), nil, s.Name, "its settings are merged into the step (see the profile's fields)")
+	}
+	for i, w := range s.When {
+		we := v1.WhenExpression{Input: refs.Replace(w.Input, inPipeline), Operator: selectionOperator(w.Operator)}
+		for _, val := range w.Values {
+			we.Values = append(we.Values, refs.Replace(val, inPipeline))
+		}
+		pt.When = append(pt.When, we)
+		r.explain(s.Path.Child("when").Index(i).String(), tp.Child("when").Index(i), s.Name, "")
+	}
+	ts := v1.TaskSpec{}
+	paramNames := map[string]bool{}
+	for _, ref := range s.Refs {
+		name, value := internalParam(ref)
+		if name == "" || paramNames[name] {
+			continue
+		}
+		// References in when are evaluated by the pipeline, not the task.
+		if !usedInTask(s, ref) {
+			continue
+		}
+		paramNames[name] = true
+		pt.Params = append(pt.Params, v1.Param{Name: name, Value: *v1.NewStructuredValues(value)})
+		ts.Params = append(ts.Params, v1.ParamSpec{Name: name, Type: v1.ParamTypeString})
+	}
+	for i, o := range s.Outputs {
+		ts.Results = append(ts.Results, v1.TaskResult{Name: o, Type: v1.ResultsTypeString})
+		r.explain(s.Path.Child("outputs").Index(i).String(), tp.Child("taskSpec", "results").Index(i), s.Name, "")
+	}
+	if m.Workspace != nil {
+		ts.Workspaces = []v1.WorkspaceDeclaration{{Name: WorkspaceName}}
+		pt.Workspaces = []v1.WorkspacePipelineTaskBinding{{Name: WorkspaceName, Workspace: WorkspaceName}}
+	}
+	cp := tp.Child("taskSpec", "steps").Index(0)
+	st := v1.Step{
+		Name:       ContainerName,
+		Image:      s.Image,
+		Command:    taskStrings(s.Command),
+		Args:       taskStrings(s.Args),
+		Script:     refs.Replace(s.Script, inTask),
+		WorkingDir: refs.Replace(s.WorkingDir, inTask),
+	}
+	r.explain(s.ImageFrom, cp.Child("image"), s.Name, "")
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{len(s.Command) > 0, "command"}, {len(s.Args) > 0, "args"}, {s.Script != "", "script"}, {s.WorkingDir != "", "workingDir"}} {
+		if f.set {
+			r.explain(s.Path.Child(f.name).String(), cp.Child(f.name), s.Name, "")
+		}
+	}
+	for i, e := range s.Settings.Env {
+		ev := e.V
+		ev.Value = refs.Replace(ev.Value, inTask)
+		st.Env = append(st.Env, ev)
+		r.explain(e.From, cp.Child("env").Index(i), s.Name, "")
+	}
+	if m.ArtifactStore != "" {
+		run := "$(params." + paramRunName + ")"
+		if !paramNames[paramRunName] {
+			paramNames[paramRunName] = true
+			pt.Params = append(pt.Params, v1.Param{Name: paramRunName, Value: *v1.NewStructuredValues("$(context.pipelineRun.name)")})
+			ts.Params = append(ts.Params, v1.ParamSpec{Name: paramRunName, Type: v1.ParamTypeString})
+		}
+		st.Env = append(st.Env,
+			corev1.EnvVar{Name: EnvArtifactURI, Value: m.ArtifactStore + "/" + run + "/" + s.Name},
+			corev1.EnvVar{Name: EnvArtifactRoot, Value: m.ArtifactStore + "/" + run},
+		)
+		r.explain("spec.artifactStore", cp.Child("env").Index(len(st.Env)-2), s.Name, EnvArtifactURI)
+		r.explain("spec.artifactStore", cp.Child("env").Index(len(st.Env)-1), s.Name, EnvArtifactRoot)
+	}
+	st.ComputeResources = r.resources(s, cp.Child("computeResources"))
+	for i, vm := range s.Settings.VolumeMounts {
+		st.VolumeMounts = append(st.VolumeMounts, vm.V)
+		r.explain(vm.From, cp.Child("volumeMounts").Index(i), s.Name, "")
+	}
+	ts.Steps = []v1.Step{st}
+
+	meta := v1.PipelineTaskMetadata{Labels: map[string]string{LabelStep: s.Name}}
+	for _, l := range s.Settings.Labels {
+		meta.Labels[l.Key] = l.V
+		r.explain(l.From, tp.Child("taskSpec", "metadata", "labels").Key(l.Key), s.Name, "on the TaskRun and its pod")
+	}
+	for _, a := range s.Settings.Annotations {
+		if meta.Annotations == nil {
+			meta.Annotations = map[string]string{}
+		}
+		meta.Annotations[a.Key] = a.V
+		r.explain(a.From, tp.Child("taskSpec", "metadata", "annotations").Key(a.Key), s.Name, "on the TaskRun and its pod")
+	}
+	pt.TaskSpec = &v1.EmbeddedTask{TaskSpec: ts, Metadata: meta}
+	for _, o := range s.Settings.Overrides {
+		r.explain(o.Lost, nil, s.Name, "overridden by "+o.By)
+	}
+	return pt
+}
+
+// usedInTask reports whether ref appears in a field the task itself reads
+// (not only in when, which the pipeline evaluates).
+func usedInTask(s *model.Step, ref refs.Ref) bool {
+	fields := append(append([]string{s.Script, s.WorkingDir}, s.Command...), s.Args...)
+	for _, e := range s.Settings.Env {
+		fields = append(fields, e.V.Value)
+	}
+	for _, f := range fields {
+		if strings.Contains(f, ref.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+func selectionOperator(op string) selection.Operator {
+	return selection.Operator(op)
+}
+
+func (r *renderer) resources(s *model.Step, p *field.Path) corev1.ResourceRequirements {
+	set := s.Settings
+	var rr corev1.ResourceRequirements
+	put := func(list *corev1.ResourceList, name corev1.ResourceName, v model.Value[string], where *field.Path, note string) {
+		if !v.Set {
+			return
+		}
+		if *list == nil {
+			*list = corev1.ResourceList{}
+		}
+		(*list)[name] = resource.MustParse(v.V)
+		r.explain(v.From, where.Key(string(name)), s.Name, note)
+	}
+	req, lim := p.Child("requests"), p.Child("limits")
+	put(&rr.Requests, corev1.ResourceCPU, set.CPU, req, "")
+	put(&rr.Requests, corev1.ResourceMemory, set.Memory, req, "")
+	put(&rr.Requests, corev1.ResourceEphemeralStorage, set.EphemeralStorage, req, "")
+	put(&rr.Limits, corev1.ResourceCPU, set.LimitCPU, lim, "")
+	put(&rr.Limits, corev1.ResourceEphemeralStorage, set.LimitEphemeralStorage, lim, "")
+	if set.LimitMemory.Set {
+		put(&rr.Limits, corev1.ResourceMemory, set.LimitMemory, lim, "")
+	} else {
+		put(&rr.Limits, corev1.ResourceMemory, set.Memory, lim, "the memory limit equals the request")
+	}
+	if set.WantsGPU() {
+		name := corev1.ResourceName(set.GPUResourceName())
+		if rr.Limits == nil {
+			rr.Limits = corev1.ResourceList{}
+		}
+		rr.Limits[name] = *resource.NewQuantity(set.GPU.V, resource.DecimalSI)
+		r.explain(set.GPU.From, lim.Key(string(name)), s.Name, "")
+		if set.GPUResource.Set {
+			r.explain(set.GPUResource.From, lim.Key(string(name)), s.Name, "the GPU resource name")
+		}
+	} else if set.GPU.Set {
+		r.explain(set.GPU.From, nil, s.Name, "gpu: 0 asks for no GPU")
+	}
+	return rr
+}
+
+// podTemplate renders merged pod settings; step is nil for the pipeline-level template.
+func (r *renderer) podTemplate(set *model.Resolved, step *model.Step, p *field.Path, stepName string) *pod.Template {
+	tpl := &pod.Template{}
+	empty := true
+	note := ""
+	if step == nil {
+		note = "pipeline default (every step's own entry in taskRunSpecs carries it too)"
+	}
+	for _, e := range set.NodeSelector {
+		if tpl.NodeSelector == nil {
+			tpl.NodeSelector = map[string]string{}
+		}
+		tpl.NodeSelector[e.Key] = e.V
+		r.explain(e.From, p.Child("nodeSelector").Key(e.Key), stepName, note)
+		empty = false
+	}
+	for i, t := range set.Tolerations {
+		tpl.Tolerations = append(tpl.Tolerations, t.V)
+		r.explain(t.From, p.Child("tolerations").Index(i), stepName, note)
+		empty = false
+	}
+	if step != nil && set.NeedsGPUToleration() {
+		name := set.GPUResourceName()
+		tpl.Tolerations = append(tpl.Tolerations, corev1.Toleration{Key: name, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
+		r.explain(set.GPU.From, p.Child("tolerations").Index(len(tpl.Tolerations)-1), stepName, "automatic toleration of the "+name+" taint (pod.gpuToleration: false turns it off)")
+		empty = false
+	}
+	if set.Affinity.Set {
+		tpl.Affinity = set.Affinity.V
+		r.explain(set.Affinity.From, p.Child("affinity"), stepName, note)
+		empty = false
+	}
+	if set.SecurityContext.Set {
+		tpl.SecurityContext = set.SecurityContext.V
+		r.explain(set.SecurityContext.From, p.Child("securityContext"), stepName, note)
+		empty = false
+	}
+	for i, v := range set.Volumes {
+		tpl.Volumes = append(tpl.Volumes, v.V)
+		r.explain(v.From, p.Child("volumes").Index(i), stepName, note)
+		empty = false
+	}
+	if set.PriorityClassName.Set {
+		v := set.PriorityClassName.V
+		tpl.PriorityClassName = &v
+		r.explain(set.PriorityClassName.From, p.Child("priorityClassName"), stepName, note)
+		empty = false
+	}
+	if set.RuntimeClassName.Set {
+		v := set.RuntimeClassName.V
+		tpl.RuntimeClassName = &v
+		r.explain(set.RuntimeClassName.From, p.Child("runtimeClassName"), stepName, note)
+		empty = false
+	}
+	if set.SchedulerName.Set {
+		tpl.SchedulerName = set.SchedulerName.V
+		r.explain(set.SchedulerName.From, p.Child("schedulerName"), stepName, note)
+		empty = false
+	}
+	if set.GPUToleration.Set && step != nil {
+		r.explain(set.GPUToleration.From, nil, stepName, fmt.Sprintf("gpuToleration: %t", set.GPUToleration.V))
+	}
+	if len(r.m.ImagePullSecrets) > 0 {
+		for i, s := range r.m.ImagePullSecrets {
+			tpl.ImagePullSecrets = append(tpl.ImagePullSecrets, corev1.LocalObjectReference{Name: s})
+			r.explain(field.NewPath("spec", "imagePullSecrets").Index(i).String(), p.Child("imagePullSecrets").Index(i), stepName, note)
+		}
+		empty = false
+	}
+	if empty {
+		return nil
+	}
+	return tpl
+}
+
+// SortExplanations orders explanations by spec path, then Tekton path.
+func SortExplanations(exp []Explanation) {
+	sort.SliceStable(exp, func(i, j int) bool {
+		if exp[i].Spec != exp[j].Spec {
+			return exp[i].Spec < exp[j].Spec
+		}
+		return exp[i].Tekton < exp[j].Tekton
+	})
+}

@@ -1,0 +1,417 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Document is one Pipeline loaded from a file, with the position of every
+// field so that later validation can point at lines.
+type Document struct {
+	// File is the name errors are reported against ("-" reads as <stdin>).
+	File string
+	// Index is the document's position in a multi-document file.
+	Index     int
+	Pipeline  *Pipeline
+	Positions Positions
+	// Leaves are the paths of every scalar value the file sets, in file order.
+	Leaves []string
+}
+
+// Load strictly decodes every YAML (or JSON) document in data. Unknown and
+// duplicate fields, and values of the wrong type, are reported together, each
+// with its line, column and field path. Load does no I/O.
+func Load(file string, data []byte) ([]*Document, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*Document
+	var diags Diagnostics
+	for i := 0; ; i++ {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			diags = append(diags, syntaxDiagnostic(file, err))
+			break
+		}
+		if len(root.Content) == 0 || isNull(root.Content[0]) {
+			continue // an empty document between separators
+		}
+		doc, ds := loadDocument(file, i, &root)
+		diags = append(diags, ds...)
+		if doc != nil {
+			docs = append(docs, doc)
+		}
+	}
+	if len(diags) > 0 {
+		diags.Sort()
+		return nil, &InvalidError{Diagnostics: diags}
+	}
+	if len(docs) == 0 {
+		return nil, &InvalidError{Diagnostics: Diagnostics{{File: file, Line: 1, Column: 1, Message: "no Pipeline document found", Severity: SeverityError}}}
+	}
+	return docs, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func syntaxDiagnostic(file string, err error) Diagnostic {
+	d := Diagnostic{File: file, Line: 1, Column: 1, Message: err.Error(), Severity: SeverityError}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		d.Line, _ = strconv.Atoi(m[1])
+		d.Message = "YAML syntax error: " + m[2]
+		// yaml.v3 reports scanner errors with 1-based lines but parser
+		// errors with the 0-based line of its mark; the problems tell the
+		// two apart (parserc.go raises only these).
+		if parserProblem(m[2]) {
+			d.Line++
+		}
+	}
+	return d
+}
+
+func parserProblem(msg string) bool {
+	return strings.HasPrefix(msg, "did not find expected <") || strings.HasPrefix(msg, "did not find expected key") ||
+		strings.HasPrefix(msg, "did not find expected node content") || strings.HasPrefix(msg, "did not find expected '-' indicator") ||
+		strings.HasPrefix(msg, "did not find expected ',' or") || strings.HasPrefix(msg, "found duplicate %") ||
+		strings.HasPrefix(msg, "found incompatible YAML document") || strings.HasPrefix(msg, "found undefined tag handle")
+}
+
+func loadDocument(file string, index int, root *yaml.Node) (*Document, Diagnostics) {
+	w := &walker{file: file, pos: Positions{}}
+	node := root.Content[0]
+	w.pos[""] = Pos{node.Line, node.Column}
+	value := w.walk(node, reflect.TypeOf(Pipeline{}), nil)
+	if len(w.diags) > 0 {
+		return nil, w.diags
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return nil, Diagnostics{w.diag(node, "", err.Error())}
+	}
+	p := &Pipeline{}
+	if err := json.Unmarshal(raw, p); err != nil {
+		// The walker checks every type json would; reaching here is our bug.
+		return nil, Diagnostics{w.diag(node, "", "internal error decoding spec: "+err.Error())}
+	}
+	return &Document{File: file, Index: index, Pipeline: p, Positions: w.pos, Leaves: w.leaves}, nil
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// walker converts a YAML node tree into JSON-ready values while checking it
+// against the Go type it will decode into. Doing the check here, rather than
+// trusting a JSON decoder, is what lets every error carry a position and lets
+// all of them be reported at once.
+type walker struct {
+	file   string
+	pos    Positions
+	leaves []string
+	diags  Diagnostics
+	// visits bounds the work aliases can cause (a "billion laughs" file).
+	visits int
+}
+
+// maxVisits is far above any real pipeline (1,000 steps is about 50,000 nodes).
+const maxVisits = 5_000_000
+
+var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+
+func (w *walker) diag(n *yaml.Node, path, msg string) Diagnostic {
+	return Diagnostic{File: w.file, Line: n.Line, Column: n.Column, Path: path, Message: msg, Severity: SeverityError}
+}
+
+func (w *walker) fail(n *yaml.Node, path *field.Path, msg string) {
+	w.diags = append(w.diags, w.diag(n, pathString(path), msg))
+}
+
+func pathString(p *field.Path) string {
+	if p == nil {
+		return ""
+	}
+	return p.String()
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.Tag {
+	case "!!str":
+		return "a string"
+	case "!!int":
+		return "an integer"
+	case "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	case "!!null":
+		return "null"
+	}
+	return "a " + strings.TrimPrefix(n.Tag, "!!")
+}
+
+func (w *walker) walk(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if w.visits++; w.visits > maxVisits {
+		if w.visits == maxVisits+1 {
+			w.fail(n, path, "the document is too large once its aliases are expanded")
+		}
+		return nil
+	}
+	if path != nil {
+		w.pos[path.String()] = Pos{n.Line, n.Column}
+	}
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && path != nil {
+		w.leaves = append(w.leaves, path.String())
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return w.walkCustom(n, t, path)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return w.walkStruct(n, t, path)
+	case reflect.Map:
+		return w.walkMap(n, t, path)
+	case reflect.Slice:
+		return w.walkSlice(n, t, path)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			w.fail(n, path, "expected a string, got "+kindName(n))
+			return nil
+		}
+		// Numbers and booleans written bare (default: 0.01) keep their text.
+		return n.Value
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			w.fail(n, path, "expected true or false, got "+kindName(n))
+			return nil
+		}
+		return n.Value == "true"
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return w.walkInt(n, t, path)
+	case reflect.Interface:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			w.fail(n, path, err.Error())
+		}
+		return v
+	}
+	w.fail(n, path, fmt.Sprintf("unsupported field type %s", t))
+	return nil
+}
+
+func (w *walker) walkInt(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	if n.Kind != yaml.ScalarNode {
+		w.fail(n, path, "expected a whole number, got "+kindName(n))
+		return nil
+	}
+	switch n.Tag {
+	case "!!int":
+		v, err := strconv.ParseInt(n.Value, 0, t.Bits())
+		if err != nil {
+			w.fail(n, path, fmt.Sprintf("%s is out of range", n.Value))
+			return nil
+		}
+		return v
+	case "!!float":
+		w.fail(n, path, fmt.Sprintf("Invalid value: %s: must be a whole number", n.Value))
+	default:
+		w.fail(n, path, fmt.Sprintf("Invalid value: %q: expected a whole number, got %s", n.Value, kindName(n)))
+	}
+	return nil
+}
+
+// walkCustom handles types with their own JSON decoding (quantities,
+// int-or-string, durations): the value is decoded on the spot so its error,
+// if any, is reported at this node.
+func (w *walker) walkCustom(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	if n.Kind != yaml.ScalarNode {
+		w.fail(n, path, "expected a string or number, got "+kindName(n))
+		return nil
+	}
+	var v any = n.Value
+	if n.Tag == "!!int" || n.Tag == "!!float" {
+		v = json.Number(n.Value)
+	}
+	raw, _ := json.Marshal(v)
+	if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
+		w.fail(n, path, fmt.Sprintf("Invalid value: %q: %s", n.Value, strings.TrimPrefix(err.Error(), "json: ")))
+		return nil
+	}
+	return v
+}
+
+func (w *walker) walkSlice(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	if n.Kind != yaml.SequenceNode {
+		w.fail(n, path, "expected a list, got "+kindName(n))
+		return nil
+	}
+	out := make([]any, 0, len(n.Content))
+	for i, item := range n.Content {
+		out = append(out, w.walk(item, t.Elem(), path.Index(i)))
+	}
+	return out
+}
+
+func (w *walker) walkMap(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	if n.Kind != yaml.MappingNode {
+		w.fail(n, path, "expected an object, got "+kindName(n))
+		return nil
+	}
+	out := make(map[string]any, len(n.Content)/2)
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			w.fail(k, path, "keys must be strings")
+			continue
+		}
+		child := path.Key(k.Value)
+		if prev, dup := seen[k.Value]; dup {
+			w.fail(k, child, fmt.Sprintf("duplicate key %q (first set on line %d)", k.Value, prev.Line))
+			continue
+		}
+		seen[k.Value] = k
+		out[k.Value] = w.walk(v, t.Elem(), child)
+	}
+	return out
+}
+
+type structField struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonFields lists a struct's JSON field names, flattening inline embeds
+// (corev1.Volume inlines its VolumeSource).
+func jsonFields(t reflect.Type) []structField {
+	var out []structField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && (name == "" || strings.Contains(opts, "inline")) {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				out = append(out, jsonFields(ft)...)
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, structField{name: name, typ: f.Type})
+	}
+	return out
+}
+
+func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	if n.Kind != yaml.MappingNode {
+		w.fail(n, path, "expected an object, got "+kindName(n))
+		return nil
+	}
+	fields := jsonFields(t)
+	byName := make(map[string]reflect.Type, len(fields))
+	for _, f := range fields {
+		byName[f.name] = f.typ
+	}
+	out := make(map[string]any, len(n.Content)/2)
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			w.fail(k, path, "keys must be strings")
+			continue
+		}
+		child := path.Child(k.Value)
+		if path == nil {
+			child = field.NewPath(k.Value)
+		}
+		if prev, dup := seen[k.Value]; dup {
+			w.fail(k, child, fmt.Sprintf("duplicate field %q (first set on line %d)", k.Value, prev.Line))
+			continue
+		}
+		seen[k.Value] = k
+		ft, ok := byName[k.Value]
+		if !ok {
+			w.pos[child.String()] = Pos{k.Line, k.Column}
+			w.fail(k, child, unknownFieldMessage(k.Value, fields))
+			continue
+		}
+		out[k.Value] = w.walk(v, ft, child)
+	}
+	return out
+}
+
+func unknownFieldMessage(name string, fields []structField) string {
+	msg := fmt.Sprintf("unknown field %q", name)
+	best, bestD := "", 3
+	names := make([]string, 0, len(fields))
+	for _, f := range fields {
+		names = append(names, f.name)
+		if d := editDistance(strings.ToLower(name), strings.ToLower(f.name)); d < bestD {
+			best, bestD = f.name, d
+		}
+	}
+	if best != "" {
+		return msg + fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	sort.Strings(names)
+	return msg + " (known fields: " + strings.Join(names, ", ") + ")"
+}
+
+// editDistance is the Levenshtein distance, for "did you mean" hints.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

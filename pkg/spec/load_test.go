@@ -1,0 +1,146 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const valid = `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata:
+  name: p
+spec:
+  params:
+    - name: lr
+      default: 0.01
+  settings:
+    resources:
+      memory: 2Gi
+      gpu: 1
+    pod:
+      nodeSelector:
+        nvidia.com/gpu.product: a100
+  steps:
+    - name: a
+      image: busybox
+      command: [echo, hi]
+`
+
+func TestLoadPositions(t *testing.T) {
+	docs, err := Load("p.yaml", []byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs[0]
+	for path, want := range map[string]Pos{
+		"spec.settings.resources.memory":                         {11, 15},
+		"spec.settings.pod.nodeSelector[nvidia.com/gpu.product]": {15, 33},
+		"spec.steps[0].command[1]":                               {19, 23},
+		"spec.steps[0].name":                                     {17, 13},
+		"spec.steps[0].settings.resources.memory":                {17, 7}, // not set: the step itself
+	} {
+		if got := d.Positions.Lookup(path); got != want {
+			t.Errorf("%s: got %v, want %v", path, got, want)
+		}
+	}
+	// A bare number in a string field keeps its text exactly.
+	if got := *d.Pipeline.Spec.Params[0].Default; got != "0.01" {
+		t.Errorf("default: got %q", got)
+	}
+	if g := d.Pipeline.Spec.Settings.Resources.GPU; g == nil || *g != 1 {
+		t.Errorf("gpu: got %v", g)
+	}
+}
+
+func loadErrs(t *testing.T, src string) Diagnostics {
+	t.Helper()
+	_, err := Load("x.yaml", []byte(src))
+	var ie *InvalidError
+	if !errors.As(err, &ie) {
+		t.Fatalf("want *InvalidError, got %v", err)
+	}
+	return ie.Diagnostics
+}
+
+func TestLoadReportsEveryStructuralError(t *testing.T) {
+	src := strings.Replace(valid, "      image: busybox\n", "      image: busybox\n      imag: x\n      retries: many\n", 1)
+	src = strings.Replace(src, "      memory: 2Gi\n", "      memory: 2Gi\n      memory: 3Gi\n", 1)
+	ds := loadErrs(t, src)
+	want := []string{
+		"x.yaml:12:7: spec.settings.resources.memory: duplicate field \"memory\" (first set on line 11)",
+		"x.yaml:20:7: spec.steps[0].imag: unknown field \"imag\" (did you mean \"image\"?)",
+		"x.yaml:21:16: spec.steps[0].retries: Invalid value: \"many\": expected a whole number, got a string",
+	}
+	if len(ds) != len(want) {
+		t.Fatalf("got %d diagnostics, want %d:\n%v", len(ds), len(want), ds)
+	}
+	for i, w := range want {
+		if ds[i].String() != w {
+			t.Errorf("got  %s\nwant %s", ds[i].String(), w)
+		}
+	}
+}
+
+func TestLoadTypeErrors(t *testing.T) {
+	for name, c := range map[string]struct{ src, want string }{
+		"list for object":                {strings.Replace(valid, "    pod:\n", "    pod: [a]\n    podx:\n", 1), "spec.settings.pod: expected an object, got a list"},
+		"fractional gpu":                 {strings.Replace(valid, "gpu: 1", "gpu: 1.5", 1), "spec.settings.resources.gpu: Invalid value: 1.5: must be a whole number"},
+		"bad quantity in a corev1 field": {strings.Replace(valid, "    - name: a\n", "    - name: a\n      settings: {pod: {volumes: [{name: v, emptyDir: {sizeLimit: 3GB}}]}}\n", 1), "sizeLimit: Invalid value: \"3GB\""},
+		"syntax":                         {"spec: [\n", "YAML syntax error"},
+		"duplicate key":                  {strings.Replace(valid, "nvidia.com/gpu.product: a100", "{a: b, a: c}", 1), "duplicate key \"a\""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ds := loadErrs(t, c.src)
+			found := false
+			for _, d := range ds {
+				if strings.Contains(d.String(), c.want) {
+					found = true
+				}
+				if d.Line < 1 || d.Column < 1 {
+					t.Errorf("no position: %+v", d)
+				}
+			}
+			if !found {
+				t.Errorf("want %q in %v", c.want, ds)
+			}
+		})
+	}
+}
+
+func TestLoadAliasBomb(t *testing.T) {
+	src := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for i := 0; i < 8; i++ {
+		name := string(rune('b' + i))
+		src += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = name
+	}
+	src += "metadata: {labels: {x: *" + prev + "}}\n"
+	ds := loadErrs(t, src)
+	if len(ds) == 0 {
+		t.Fatal("want errors")
+	}
+}
+
+func TestLoadMultiDocument(t *testing.T) {
+	docs, err := Load("m.yaml", []byte(valid+"---\n"+strings.Replace(valid, "name: p\n", "name: q\n", 1)+"---\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 || docs[1].Pipeline.Metadata.Name != "q" || docs[1].Index != 1 {
+		t.Fatalf("got %d docs", len(docs))
+	}
+}
+
+func TestParentPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"spec.steps[1].settings.pod.nodeSelector[a.b/c]": "spec.steps[1].settings.pod.nodeSelector",
+		"spec.steps[1]": "spec.steps",
+		"spec":          "",
+	} {
+		if got := parentPath(in); got != want {
+			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
+	}
+}
