@@ -21,16 +21,11 @@ build: ## Build bin/kubectl-mlpipe for this machine
 	$(GO_BUILD) -o $(BIN) ./cmd/kubectl-mlpipe
 
 .PHONY: demo
-demo: build ## The main job: render the training example through `kubectl mlpipe` (plugin discovery)
-	@echo "# kubectl mlpipe validate -f $(EXAMPLE)" >&2
-	PATH="$(CURDIR)/bin:$$PATH" kubectl mlpipe validate -f $(EXAMPLE)
-	@echo "# kubectl mlpipe render -f $(EXAMPLE) -o mermaid" >&2
-	PATH="$(CURDIR)/bin:$$PATH" kubectl mlpipe render -f $(EXAMPLE) -o mermaid
-	@echo "# kubectl mlpipe render -f $(EXAMPLE)" >&2
-	PATH="$(CURDIR)/bin:$$PATH" kubectl mlpipe render -f $(EXAMPLE)
+demo: build ## The main job: start the local cluster, run the training example through `kubectl mlpipe`, show each step's node
+	hack/demo.sh
 
 .PHONY: test
-test: lint test-unit test-cli ## Everything CI runs: lint, unit/golden/corpus tests, CLI smoke through kubectl
+test: lint test-unit test-cli test-e2e ## Everything CI runs: lint, unit/golden/corpus tests, CLI through kubectl, e2e on the local cluster
 
 .PHONY: test-unit
 test-unit: ## Unit, golden, corpus and fuzz-seed tests (with the race detector)
@@ -39,6 +34,10 @@ test-unit: ## Unit, golden, corpus and fuzz-seed tests (with the race detector)
 .PHONY: test-cli
 test-cli: build ## Run the built plugin through kubectl's plugin discovery on every example
 	PATH="$(CURDIR)/bin:$$PATH" hack/test-cli.sh
+
+.PHONY: test-e2e
+test-e2e: ## End-to-end tests on the local cluster (started and stopped if it is not up)
+	go test -tags e2e -count=1 -timeout 60m -v ./test/e2e/
 
 .PHONY: update-golden
 update-golden: ## Rewrite golden files (review the diff!)
@@ -81,6 +80,7 @@ tidy-check:
 	@go mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; go mod tidy -diff; exit 1; }
 
 -include test/cluster/cluster.mk
+-include hack/release.mk
 
 .PHONY: clean
 clean: ## Remove build output

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The main job: bring the local cluster up if needed, run the training
+# example through `kubectl mlpipe` (kubectl plugin discovery), follow it to
+# the end and show which node each step ran on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXAMPLE=${EXAMPLE:-examples/training.yaml}
+export PATH="$PWD/bin:$PATH"
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain" >&2; }
+
+say "starting the local control plane (make cluster-up; a cold machine builds it first, ~12-20 min)"
+eval "$(make -s --no-print-directory cluster-up)"
+ns=mlpipe-demo
+kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
+kubectl -n "$ns" get secret s3-creds >/dev/null 2>&1 ||
+	kubectl -n "$ns" create secret generic s3-creds --from-literal=id=demo --from-literal=secret=demo >/dev/null
+for i in $(seq 50); do kubectl -n "$ns" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.2; done
+
+say "kubectl mlpipe validate -f $EXAMPLE"
+kubectl mlpipe validate -f "$EXAMPLE"
+say "kubectl mlpipe render -f $EXAMPLE -o mermaid"
+kubectl mlpipe render -f "$EXAMPLE" -o mermaid
+say "kubectl mlpipe render -f $EXAMPLE -p deploy=true | kubectl create -f -"
+run=$(kubectl mlpipe render -f "$EXAMPLE" -p deploy=true | kubectl -n "$ns" create -f - -o name)
+echo "$run created"
+say "waiting for $run to finish"
+start=$(date +%s)
+kubectl -n "$ns" wait --for=condition=Succeeded --timeout=180s "$run"
+echo "finished in $(( $(date +%s) - start ))s"
+say "where each step ran"
+kubectl -n "$ns" get pods -l "tekton.dev/pipelineRun=${run#*/}" \
+	-o custom-columns='STEP:.metadata.labels.mlpipe\.dev/step,NODE:.spec.nodeName,PHASE:.status.phase' --sort-by=.status.startTime
+echo >&2
+kubectl get nodes -L node-pool,accelerator >&2
+say "the cluster stays up; stop it with: make cluster-down"

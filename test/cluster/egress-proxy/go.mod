@@ -1,0 +1,3 @@
+module mlpipe.local/cluster/egress-proxy
+
+go 1.26.0

@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are used by the scripts that source this file
+# Shared settings for the local e2e control plane (sourced by build.sh, up.sh,
+# down.sh and status.sh). Every value can be overridden from the environment.
+
+CLUSTER_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Pinned versions. Changing one changes the cache folder, so the next
+# `make cluster-build` rebuilds exactly that component.
+K8S_VERSION=v1.35.4          # k8s.io/kubernetes (staging repos at v0.35.4)
+ETCD_VERSION=v3.6.8          # go.etcd.io/etcd/server/v3
+KWOK_VERSION=v0.8.0          # sigs.k8s.io/kwok
+TEKTON_VERSION=v1.15.1       # github.com/tektoncd/pipeline (the client library's version in go.mod)
+
+# Built binaries, kept outside the checkout (CI runs in a fresh clone), keyed by version.
+CACHE=${MLPIPE_CLUSTER_CACHE:-$HOME/.cache/kubectl-mlpipe/cluster}
+K8S_BIN=$CACHE/kubernetes-$K8S_VERSION
+ETCD_BIN=$CACHE/etcd-$ETCD_VERSION
+KWOK_BIN=$CACHE/kwok-$KWOK_VERSION
+TEKTON_BIN=$CACHE/tekton-pipeline-$TEKTON_VERSION
+
+# Runtime state of a running cluster: PKI, etcd data, logs, pidfile, kubeconfig.
+DIR=${MLPIPE_CLUSTER_DIR:-/tmp/mlpipe-cluster}
+KUBECONFIG_PATH=$DIR/kubeconfig
+PIDFILE=$DIR/pids
+MARKER=$DIR/.mlpipe-cluster
+LOCKFILE=$DIR.lock   # serialises cluster-up/cluster-down (outside DIR, which down removes)
+
+# Every listener binds 127.0.0.1; ports are PORT_BASE + a fixed offset.
+PORT_BASE=${MLPIPE_CLUSTER_PORT_BASE:-16400}
+PORT_ETCD_CLIENT=$((PORT_BASE + 0))
+PORT_ETCD_PEER=$((PORT_BASE + 1))
+PORT_KCM=$((PORT_BASE + 2))
+PORT_SCHEDULER=$((PORT_BASE + 3))
+PORT_KWOK=$((PORT_BASE + 4))              # KWOK's server = the nodes' kubelet endpoint (logs)
+PORT_CTRL_PROBES=$((PORT_BASE + 10))      # tekton controller: PROBES_PORT
+PORT_CTRL_HEALTH=$((PORT_BASE + 11))      #   knative health server (patched, was :8080)
+PORT_CTRL_PROFILING=$((PORT_BASE + 12))   #   knative profiling server
+PORT_CTRL_METRICS=$((PORT_BASE + 13))     #   prometheus metrics
+PORT_WH_HTTPS=$((PORT_BASE + 20))         # tekton webhook: admission/conversion (WEBHOOK_PORT)
+PORT_WH_PROBES=$((PORT_BASE + 21))
+PORT_WH_HEALTH=$((PORT_BASE + 22))
+PORT_WH_PROFILING=$((PORT_BASE + 23))
+PORT_WH_METRICS=$((PORT_BASE + 24))
+PORT_EGRESS=$((PORT_BASE + 30))         # egress-proxy on TCP: HTTP(S)_PROXY of the other components
+PORT_APISERVER=$((PORT_BASE + 43))
+
+# Service network: data only, nothing routes there. The webhook Service gets a
+# fixed ClusterIP so the egress proxy can map it to the webhook's loopback port.
+SERVICE_CIDR=10.96.0.0/16
+WEBHOOK_CLUSTER_IP=10.96.0.20
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# fmt_secs SECONDS -> 1m05s
+fmt_secs() {
+	local s=$1
+	if ((s >= 60)); then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi
+}
+
+# Binaries that cluster-up needs, as "path" lines.
+required_binaries() {
+	printf '%s\n' "$ETCD_BIN/etcd" "$K8S_BIN/kube-apiserver" "$K8S_BIN/kube-controller-manager" \
+		"$K8S_BIN/kube-scheduler" "$KWOK_BIN/kwok" "$TEKTON_BIN/controller" "$TEKTON_BIN/webhook" \
+		"$(proxy_bin)"
+}
+
+# The egress proxy is our own code: its cache folder is keyed by a hash of its source.
+proxy_bin() {
+	local h
+	h=$(cat "$CLUSTER_SRC/egress-proxy/go.mod" "$CLUSTER_SRC/egress-proxy/main.go" | sha256sum | cut -c1-12)
+	printf '%s\n' "$CACHE/egress-proxy-$h/egress-proxy"
+}
+
+# lock_cluster: take the cluster lock (waiting for a concurrent up/down to finish).
+# Nested calls (up.sh running down.sh) inherit it through MLPIPE_CLUSTER_LOCKED.
+lock_cluster() {
+	[ -n "${MLPIPE_CLUSTER_LOCKED:-}" ] && return 0
+	mkdir -p "$(dirname "$LOCKFILE")"
+	exec 8>"$LOCKFILE"
+	if ! flock -n 8; then
+		log "another cluster-up/cluster-down is running; waiting for it"
+		flock -w 3600 8 || die "timed out waiting for $LOCKFILE"
+	fi
+	export MLPIPE_CLUSTER_LOCKED=1
+}
