@@ -25,7 +25,7 @@ demo: build ## The main job: start the local cluster, run the training example t
 	hack/demo.sh
 
 .PHONY: test
-test: lint test-unit test-cli test-e2e ## Everything CI runs: lint, unit/golden/corpus tests, CLI through kubectl, e2e on the local cluster
+test: lint test-unit test-cli test-release test-e2e ## Everything CI runs: lint, unit/golden/corpus tests, CLI through kubectl, release checks, e2e on the local cluster
 
 .PHONY: test-unit
 test-unit: ## Unit, golden, corpus and fuzz-seed tests (with the race detector)
