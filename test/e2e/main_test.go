@@ -251,7 +251,8 @@ func describe(pr *tektonv1.PipelineRun) string {
 // stepPods returns the run's pods keyed by their mlpipe.dev/step label.
 func stepPods(t *testing.T, ns, run string) map[string]corev1.Pod {
 	t.Helper()
-	pods, err := kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "tekton.dev/pipelineRun=" + run})
+	// Only step pods: Tekton's affinity assistant pod carries the run's label too.
+	pods, err := kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "tekton.dev/pipelineRun=" + run + ",mlpipe.dev/step"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package tektonvalidate_test
+
+const raceEnabled = false
