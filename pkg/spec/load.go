@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -178,14 +179,16 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path *field.Path) any {
 		}
 		return nil
 	}
+	ps := ""
 	if path != nil {
-		w.pos[path.String()] = Pos{n.Line, n.Column}
+		ps = path.String()
+		w.pos[ps] = Pos{n.Line, n.Column}
 	}
 	if isNull(n) {
 		return nil
 	}
 	if n.Kind == yaml.ScalarNode && path != nil {
-		w.leaves = append(w.leaves, path.String())
+		w.leaves = append(w.leaves, ps)
 	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -340,16 +343,35 @@ func jsonFields(t reflect.Type) []structField {
 	return out
 }
 
+// structInfo is a struct's JSON fields, computed once per type: the walker
+// meets the same types thousands of times in a large pipeline.
+type structInfo struct {
+	fields []structField
+	byName map[string]reflect.Type
+}
+
+var structInfos sync.Map // reflect.Type → *structInfo
+
+func infoOf(t reflect.Type) *structInfo {
+	if v, ok := structInfos.Load(t); ok {
+		return v.(*structInfo)
+	}
+	fields := jsonFields(t)
+	info := &structInfo{fields: fields, byName: make(map[string]reflect.Type, len(fields))}
+	for _, f := range fields {
+		info.byName[f.name] = f.typ
+	}
+	structInfos.Store(t, info)
+	return info
+}
+
 func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path *field.Path) any {
 	if n.Kind != yaml.MappingNode {
 		w.fail(n, path, "expected an object, got "+kindName(n))
 		return nil
 	}
-	fields := jsonFields(t)
-	byName := make(map[string]reflect.Type, len(fields))
-	for _, f := range fields {
-		byName[f.name] = f.typ
-	}
+	info := infoOf(t)
+	fields, byName := info.fields, info.byName
 	out := make(map[string]any, len(n.Content)/2)
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
