@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/run"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/schema"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/validate"
@@ -45,6 +46,7 @@ column and field path.
 
 	root.AddCommand(
 		render.NewCmd(cf, streams),
+		run.NewCmd(cf, streams),
 		validate.NewCmd(streams),
 		schema.NewCmd(streams),
 		versioncmd.NewCmd(streams),

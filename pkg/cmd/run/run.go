@@ -1,0 +1,286 @@
+// Package run is the `kubectl mlpipe run` command: compile a spec and
+// create its PipelineRun in one API write.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
+	"k8s.io/client-go/discovery"
+	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and cloud credential plugins
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/compiler"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/input"
+	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
+)
+
+// Dry-run modes, as kubectl names them.
+const (
+	DryRunNone   = "none"
+	DryRunClient = "client"
+	DryRunServer = "server"
+)
+
+// Options are the run command's inputs.
+type Options struct {
+	Filenames    []string
+	Params       []string
+	DryRun       string
+	FieldManager string
+
+	PrintFlags  *genericclioptions.PrintFlags
+	ConfigFlags *genericclioptions.ConfigFlags
+	genericiooptions.IOStreams
+
+	cmdPath string
+	params  map[string]string
+	ns      string
+	nsSet   bool
+	context string
+	printer printers.ResourcePrinter
+	// newClients builds the clients; tests replace it.
+	newClients func() (tekton.Interface, discovery.DiscoveryInterface, error)
+}
+
+// NewCmd returns the run command.
+func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{
+		PrintFlags:  genericclioptions.NewPrintFlags("created").WithTypeSetter(render.Scheme),
+		ConfigFlags: cf,
+		IOStreams:   streams,
+	}
+	cmd := &cobra.Command{
+		Use:   "run -f FILE [-p name=value]... [--dry-run=none|client|server] [-o yaml|json|name|...]",
+		Short: "Create a run of a pipeline on the cluster",
+		Long: `Run validates and renders a pipeline spec like 'render', then creates its PipelineRun
+with one API write. The run is named <pipeline>-<random suffix>, chosen on the client,
+so a create retried after a lost response finds its own run instead of starting a
+second one.
+
+The namespace comes from -n, else the spec's metadata.namespace, else the context's.
+
+  --dry-run=client   print what would be sent; send nothing
+  --dry-run=server   send it with dryRun=All: the apiserver and Tekton's webhook
+                     validate it, and nothing is stored
+
+` + util.ExitCodesHelp,
+		Example: `  # Start a run in the current namespace
+  kubectl mlpipe run -f train.yaml -p learning-rate=0.1
+
+  # Let the cluster (and Tekton's webhook) check it without storing anything
+  kubectl mlpipe run -f train.yaml --dry-run=server
+
+  # Print only the run's name, for scripts
+  kubectl mlpipe run -f train.yaml -o name`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(cmd); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "spec file, or - for stdin")
+	cmd.Flags().StringArrayVarP(&o.Params, "param", "p", nil, "set a param: name=value (repeatable)")
+	cmd.Flags().StringVar(&o.DryRun, "dry-run", DryRunNone, `Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.`)
+	cmd.Flags().Lookup("dry-run").NoOptDefVal = "unchanged"
+	cmd.Flags().StringVar(&o.FieldManager, "field-manager", "kubectl-mlpipe", "name of the manager recorded in managedFields")
+	o.PrintFlags.AddFlags(cmd)
+	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+	return cmd
+}
+
+// Complete checks flags and resolves the namespace and printer.
+func (o *Options) Complete(cmd *cobra.Command) error {
+	o.cmdPath = cmd.CommandPath()
+	switch o.DryRun {
+	case DryRunNone, DryRunClient, DryRunServer:
+	case "unchanged":
+		return util.UsageError(o.cmdPath, `--dry-run needs a value: "none", "server", or "client"`)
+	default:
+		return util.UsageError(o.cmdPath, `Invalid dry-run value (%v). Must be "none", "server", or "client".`, o.DryRun)
+	}
+	if len(o.Filenames) != 1 {
+		return util.UsageError(o.cmdPath, "run takes exactly one -f FILE (or -f -)")
+	}
+	var err error
+	if o.params, err = util.ParseParams(o.cmdPath, o.Params); err != nil {
+		return err
+	}
+	if o.DryRun != DryRunNone {
+		if err := o.PrintFlags.Complete("%s (" + o.DryRun + " dry run)"); err != nil {
+			return err
+		}
+	}
+	if o.printer, err = o.PrintFlags.ToPrinter(); err != nil {
+		return &util.ExitError{Code: util.ExitInvalid, Err: err}
+	}
+	if o.newClients == nil {
+		o.newClients = o.clientsFromFlags
+	}
+	return nil
+}
+
+func (o *Options) namespace() error {
+	loader := o.ConfigFlags.ToRawKubeConfigLoader()
+	ns, explicit, err := loader.Namespace()
+	if err != nil {
+		return err
+	}
+	o.ns, o.nsSet = ns, explicit
+	if raw, err := loader.RawConfig(); err == nil {
+		o.context = raw.CurrentContext
+		if c := o.ConfigFlags.Context; c != nil && *c != "" {
+			o.context = *c
+		}
+	}
+	return nil
+}
+
+func (o *Options) clientsFromFlags() (tekton.Interface, discovery.DiscoveryInterface, error) {
+	cfg, err := o.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	tc, err := tekton.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tc, dc, nil
+}
+
+// Run compiles the spec and creates the run.
+func (o *Options) Run(ctx context.Context) error {
+	sources, err := input.Read(o.Filenames, false, o.In)
+	if err != nil {
+		return &util.ExitError{Code: util.ExitInvalid, Err: err}
+	}
+	docs, err := util.LoadDocs(sources)
+	if err != nil {
+		return err
+	}
+	if len(docs) != 1 {
+		return util.UsageError(o.cmdPath, "%s holds %d pipelines; run takes one", sources[0].Name, len(docs))
+	}
+	doc := docs[0]
+	if err := o.namespace(); err != nil && o.DryRun != DryRunClient {
+		return err
+	}
+	specNS := doc.Pipeline.Metadata.Namespace
+	if specNS != "" && o.nsSet && specNS != o.ns {
+		return util.UsageError("", "the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation.", specNS, o.ns, specNS)
+	}
+	if specNS != "" {
+		o.ns = specNS
+	}
+	if o.ns == "" {
+		o.ns = "default"
+	}
+	name := doc.Pipeline.Metadata.Name + "-" + utilrand.String(5)
+	res, err := compiler.Compile(ctx, doc, compiler.Options{Params: o.params, Name: name})
+	if err != nil {
+		return err
+	}
+	util.PrintWarnings(o.ErrOut, res.Warnings)
+	pr := res.PipelineRun
+	pr.Namespace = o.ns
+	if o.DryRun == DryRunClient {
+		return o.print(pr)
+	}
+	tc, dc, err := o.newClients()
+	if err != nil {
+		return err
+	}
+	if err := o.checkTekton(dc); err != nil {
+		return err
+	}
+	created, err := o.create(ctx, tc, pr)
+	if err != nil {
+		return err
+	}
+	return o.print(created)
+}
+
+// checkTekton turns a cluster without Tekton into a plain sentence.
+func (o *Options) checkTekton(dc discovery.DiscoveryInterface) error {
+	list, err := dc.ServerResourcesForGroupVersion(v1.SchemeGroupVersion.String())
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("checking for Tekton Pipelines in context %q: %w", o.context, err)
+	}
+	if list != nil {
+		for _, r := range list.APIResources {
+			if r.Name == "pipelineruns" {
+				return nil
+			}
+		}
+	}
+	//lint:ignore ST1005 the sentence starts with the product's name
+	return fmt.Errorf("Tekton Pipelines (tekton.dev/v1) is not installed in context %q: install it (https://tekton.dev/docs/installation/pipelines/) or pick another context with --context", o.context)
+}
+
+// create makes the one write. A retry that meets AlreadyExists for a run
+// with the same name and spec hash is our own earlier attempt.
+func (o *Options) create(ctx context.Context, tc tekton.Interface, pr *v1.PipelineRun) (*v1.PipelineRun, error) {
+	opts := metav1.CreateOptions{FieldManager: o.FieldManager}
+	if o.DryRun == DryRunServer {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	created, err := tc.TektonV1().PipelineRuns(o.ns).Create(ctx, pr, opts)
+	switch {
+	case err == nil:
+		return created, nil
+	case apierrors.IsAlreadyExists(err) && o.DryRun == DryRunNone:
+		existing, gerr := tc.TektonV1().PipelineRuns(o.ns).Get(ctx, pr.Name, metav1.GetOptions{})
+		if gerr == nil && existing.Annotations[rendertekton.AnnotationSpecHash] == pr.Annotations[rendertekton.AnnotationSpecHash] {
+			return existing, nil
+		}
+		return nil, err
+	case apierrors.IsForbidden(err):
+		return nil, forbidden(err, o.ns)
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		// The spec passed our checks, so the cluster's webhook knows something we do not.
+		return nil, fmt.Errorf("the cluster rejected the PipelineRun: %w", err)
+	}
+	return nil, err
+}
+
+func forbidden(err error, ns string) error {
+	var status apierrors.APIStatus
+	who := ""
+	if errors.As(err, &status) {
+		msg := status.Status().Message
+		if i := strings.Index(msg, "User \""); i >= 0 {
+			if j := strings.Index(msg[i+6:], "\""); j >= 0 {
+				who = " as user " + msg[i+6:i+6+j]
+			}
+		}
+	}
+	return fmt.Errorf("forbidden: you may not create pipelineruns.tekton.dev in namespace %q%s; ask for a Role granting \"create\" on pipelineruns.tekton.dev there: %w", ns, who, err)
+}
+
+func (o *Options) print(pr *v1.PipelineRun) error {
+	// Typed clients drop apiVersion and kind from what the server returns.
+	pr.TypeMeta = metav1.TypeMeta{APIVersion: v1.SchemeGroupVersion.String(), Kind: "PipelineRun"}
+	obj, err := rendertekton.Unstructured(pr)
+	if err != nil {
+		return err
+	}
+	return o.printer.PrintObj(obj, o.Out)
+}
