@@ -7,6 +7,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/cancel"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/list"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/run"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/schema"
@@ -47,6 +49,8 @@ column and field path.
 	root.AddCommand(
 		render.NewCmd(cf, streams),
 		run.NewCmd(cf, streams),
+		list.NewCmd(cf, streams),
+		cancel.NewCmd(cf, streams),
 		validate.NewCmd(streams),
 		schema.NewCmd(streams),
 		versioncmd.NewCmd(streams),

@@ -1,0 +1,183 @@
+// Package list is the `kubectl mlpipe list` command.
+package list
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"knative.dev/pkg/apis"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
+)
+
+// Options are the list command's inputs.
+type Options struct {
+	AllNamespaces bool
+	Selector      string
+	Output        string
+	NoHeaders     bool
+	now           func() time.Time
+}
+
+// NewCmd returns the list command.
+func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "list [PIPELINE] [-A] [-l selector] [-o wide|yaml|json|name]",
+		Short: "List runs, newest first",
+		Long: `List shows the runs kubectl-mlpipe created (label app.kubernetes.io/managed-by=kubectl-mlpipe),
+newest first: their pipeline, status, steps done of all steps, start and duration.
+Give a pipeline name to see only its runs.`,
+		Example: `  kubectl mlpipe list
+  kubectl mlpipe list churn-training
+  kubectl mlpipe list -A -o wide`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch o.Output {
+			case "", "wide", "yaml", "json", "name":
+			default:
+				return util.UsageError(cmd.CommandPath(), "unsupported output format %q: use wide, yaml, json or name", o.Output)
+			}
+			tc, ns, err := util.TektonClient(cf)
+			if err != nil {
+				return err
+			}
+			if o.AllNamespaces {
+				ns = ""
+			}
+			sel := rendertekton.LabelManagedBy + "=" + rendertekton.ManagedBy
+			if len(args) == 1 {
+				sel += "," + rendertekton.LabelPipeline + "=" + args[0]
+			}
+			if o.Selector != "" {
+				sel += "," + o.Selector
+			}
+			return o.run(cmd.Context(), tc, ns, sel, streams)
+		},
+	}
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "list runs in every namespace")
+	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector to filter runs")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: wide, yaml, json or name")
+	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "leave out the header line")
+	return cmd
+}
+
+func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, streams genericiooptions.IOStreams) error {
+	prs, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return err
+	}
+	// One list of TaskRuns (they inherit the run's labels) gives every run's progress.
+	trs, err := tc.TektonV1().TaskRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return err
+	}
+	done := map[string]int{}
+	for _, tr := range trs.Items {
+		if c := tr.Status.GetCondition(apis.ConditionSucceeded); c != nil && !c.IsUnknown() {
+			done[tr.Namespace+"/"+tr.Labels["tekton.dev/pipelineRun"]]++
+		}
+	}
+	items := prs.Items
+	sort.SliceStable(items, func(i, j int) bool {
+		return items[j].CreationTimestamp.Before(&items[i].CreationTimestamp)
+	})
+	switch o.Output {
+	case "yaml", "json", "name":
+		pf := genericclioptions.NewPrintFlags("").WithTypeSetter(render.Scheme)
+		*pf.OutputFormat = o.Output
+		p, err := pf.ToPrinter()
+		if err != nil {
+			return err
+		}
+		for i := range items {
+			items[i].SetGroupVersionKind(v1.SchemeGroupVersion.WithKind("PipelineRun"))
+		}
+		if o.Output == "name" {
+			for i := range items {
+				if err := p.PrintObj(&items[i], streams.Out); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		l := &v1.PipelineRunList{Items: items}
+		l.SetGroupVersionKind(v1.SchemeGroupVersion.WithKind("PipelineRunList"))
+		return p.PrintObj(l, streams.Out)
+	}
+	if len(items) == 0 {
+		where := fmt.Sprintf("in namespace %q", ns)
+		if ns == "" {
+			where = "in any namespace"
+		}
+		fmt.Fprintf(streams.ErrOut, "No runs found %s.\n", where)
+		return nil
+	}
+	tw := tabwriter.NewWriter(streams.Out, 0, 4, 3, ' ', 0)
+	var head []string
+	if ns == "" {
+		head = append(head, "NAMESPACE")
+	}
+	head = append(head, "NAME", "PIPELINE", "STATUS", "STEPS", "STARTED", "DURATION")
+	if o.Output == "wide" {
+		head = append(head, "REASON")
+	}
+	if !o.NoHeaders {
+		fmt.Fprintln(tw, strings.Join(head, "\t"))
+	}
+	now := o.now()
+	for _, pr := range items {
+		total := 0
+		if pr.Spec.PipelineSpec != nil {
+			total = len(pr.Spec.PipelineSpec.Tasks) + len(pr.Spec.PipelineSpec.Finally)
+		}
+		status, reason := "Pending", ""
+		if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil {
+			reason = c.Reason
+			switch c.Status {
+			case corev1.ConditionTrue:
+				status = "Succeeded"
+			case corev1.ConditionFalse:
+				status = "Failed"
+				if strings.HasPrefix(c.Reason, "Cancelled") || c.Reason == "PipelineRunCancelled" {
+					status = "Cancelled"
+				}
+			default:
+				status = "Running"
+			}
+		}
+		started, dur := "-", "-"
+		if st := pr.Status.StartTime; st != nil {
+			started = duration.HumanDuration(now.Sub(st.Time)) + " ago"
+			end := now
+			if ct := pr.Status.CompletionTime; ct != nil {
+				end = ct.Time
+			}
+			dur = duration.HumanDuration(end.Sub(st.Time))
+		}
+		var row []string
+		if ns == "" {
+			row = append(row, pr.Namespace)
+		}
+		row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], status, fmt.Sprintf("%d/%d", done[pr.Namespace+"/"+pr.Name], total), started, dur)
+		if o.Output == "wide" {
+			row = append(row, reason)
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,82 @@
+package list
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	tektonfake "github.com/tektoncd/pipeline/pkg/client/clientset/versioned/fake"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+var now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func pr(name, pipeline string, created time.Duration, status corev1.ConditionStatus, reason string) *v1.PipelineRun {
+	p := &v1.PipelineRun{ObjectMeta: metav1.ObjectMeta{
+		Name: name, Namespace: "ml", CreationTimestamp: metav1.NewTime(now.Add(-created)),
+		Labels: map[string]string{"mlpipe.dev/pipeline": pipeline, "app.kubernetes.io/managed-by": "kubectl-mlpipe"},
+	}}
+	p.Spec.PipelineSpec = &v1.PipelineSpec{Tasks: []v1.PipelineTask{{Name: "a"}, {Name: "b"}}}
+	p.Status.StartTime = &metav1.Time{Time: now.Add(-created)}
+	p.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionSucceeded, Status: status, Reason: reason}}
+	if status != corev1.ConditionUnknown {
+		p.Status.CompletionTime = &metav1.Time{Time: now.Add(-created + 90*time.Second)}
+	}
+	return p
+}
+
+func tr(run string, status corev1.ConditionStatus) *v1.TaskRun {
+	t := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: run + "-" + string(status), Namespace: "ml", Labels: map[string]string{
+		"tekton.dev/pipelineRun": run, "mlpipe.dev/pipeline": "p", "app.kubernetes.io/managed-by": "kubectl-mlpipe"}}}
+	t.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionSucceeded, Status: status}}
+	return t
+}
+
+func TestListTableNewestFirst(t *testing.T) {
+	tc := tektonfake.NewSimpleClientset(
+		pr("old", "train", 2*time.Hour, corev1.ConditionTrue, "Succeeded"),
+		pr("new", "train", 5*time.Minute, corev1.ConditionUnknown, "Running"),
+		pr("gone", "eval", time.Hour, corev1.ConditionFalse, "Cancelled"),
+		tr("new", corev1.ConditionTrue), tr("new", corev1.ConditionUnknown), tr("old", corev1.ConditionTrue), tr("old", corev1.ConditionFalse),
+	)
+	var out bytes.Buffer
+	o := &Options{Output: "wide", now: func() time.Time { return now }}
+	if err := o.run(context.Background(), tc, "ml", "app.kubernetes.io/managed-by=kubectl-mlpipe", genericiooptions.IOStreams{Out: &out, ErrOut: &out}); err != nil {
+		t.Fatal(err)
+	}
+	want := `NAME   PIPELINE   STATUS      STEPS   STARTED   DURATION   REASON
+new    train      Running     1/2     5m ago    5m         Running
+gone   eval       Cancelled   0/2     60m ago   90s        Cancelled
+old    train      Succeeded   2/2     120m ago   90s        Succeeded
+`
+	if got := out.String(); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestListYAMLAndEmpty(t *testing.T) {
+	tc := tektonfake.NewSimpleClientset(pr("a", "train", time.Minute, corev1.ConditionTrue, "Succeeded"))
+	var out, errOut bytes.Buffer
+	o := &Options{Output: "yaml", now: func() time.Time { return now }}
+	if err := o.run(context.Background(), tc, "ml", "", genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "kind: PipelineRunList") || !strings.Contains(out.String(), "name: a") {
+		t.Errorf("yaml:\n%s", out.String())
+	}
+	out.Reset()
+	o = &Options{now: func() time.Time { return now }}
+	if err := o.run(context.Background(), tc, "other", "", genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 || !strings.Contains(errOut.String(), `No runs found in namespace "other"`) {
+		t.Errorf("empty: stdout %q stderr %q", out.String(), errOut.String())
+	}
+}

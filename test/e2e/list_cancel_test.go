@@ -1,0 +1,83 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"knative.dev/pkg/apis"
+)
+
+// list shows runs of two pipelines, newest first, and filters by pipeline.
+func TestListRunsOfTwoPipelines(t *testing.T) {
+	ns := namespace(t)
+	var names []string
+	for _, ex := range []string{"minimal.yaml", "training.yaml", "minimal.yaml"} {
+		r := must(t, mlpipe(t, "", "run", "-n", ns, "-f", filepath.Join(repoRoot, "examples", ex), "-o", "name"), "run "+ex)
+		names = append(names, strings.TrimPrefix(strings.TrimSpace(r.Stdout), "pipelinerun.tekton.dev/"))
+		time.Sleep(1100 * time.Millisecond) // creation timestamps have one-second resolution
+	}
+	for _, n := range names {
+		waitDone(t, ns, n, 2*time.Minute)
+	}
+	out := must(t, mlpipe(t, "", "list", "-n", ns), "list").Stdout
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "NAME") {
+		t.Fatalf("want a header and 3 runs:\n%s", out)
+	}
+	for i, want := range []string{names[2], names[1], names[0]} {
+		if !strings.HasPrefix(lines[i+1], want+" ") {
+			t.Errorf("row %d: want %s first (newest first):\n%s", i+1, want, out)
+		}
+	}
+	if !strings.Contains(lines[2], "churn-training") || !strings.Contains(lines[2], "Succeeded") || !strings.Contains(lines[2], "5/6") {
+		t.Errorf("training row should say Succeeded with 5 of 6 steps done (deploy is skipped): %s", lines[2])
+	}
+	out = must(t, mlpipe(t, "", "list", "hello", "-n", ns, "-o", "name"), "list hello").Stdout
+	if got := strings.Fields(out); len(got) != 2 || !strings.Contains(out, names[0]) || !strings.Contains(out, names[2]) {
+		t.Errorf("list hello -o name: %q", out)
+	}
+	if out := must(t, mlpipe(t, "", "list", "-A", "-l", "mlpipe.dev/pipeline=churn-training"), "list -A").Stdout; !strings.HasPrefix(out, "NAMESPACE") || !strings.Contains(out, ns) {
+		t.Errorf("list -A:\n%s", out)
+	}
+}
+
+// cancel ends a run that cannot progress (its step can never be scheduled).
+func TestCancelEndsARun(t *testing.T) {
+	ns := namespace(t)
+	spec := `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: stuck}
+spec:
+  image: busybox:1.36
+  steps:
+    - name: train
+      command: [python, train.py]
+      settings: {resources: {gpu: 1}, pod: {gpuToleration: false}}
+  finally:
+    - {name: notify, command: [echo, "$(run.status)"]}
+`
+	r := must(t, mlpipe(t, spec, "run", "-n", ns, "-f", "-", "-o", "name"), "run")
+	name := strings.TrimPrefix(strings.TrimSpace(r.Stdout), "pipelinerun.tekton.dev/")
+	time.Sleep(2 * time.Second)
+	must(t, mlpipe(t, "", "cancel", "-n", ns, name), "cancel")
+	pr := waitDone(t, ns, name, time.Minute)
+	c := pr.Status.GetCondition(apis.ConditionSucceeded)
+	if c.Status != corev1.ConditionFalse || !strings.Contains(c.Reason, "Cancelled") {
+		t.Fatalf("want Cancelled, got %s", describe(pr))
+	}
+	if r := mlpipe(t, "", "cancel", "-n", ns, name); r.Code != 1 || !strings.Contains(r.Stderr, "already finished") {
+		t.Errorf("cancelling a finished run: exit %d %s", r.Code, r.Stderr)
+	}
+	if r := mlpipe(t, "", "cancel", "-n", ns, "no-such-run"); r.Code != 1 || !strings.Contains(r.Stderr, `no run "no-such-run"`) {
+		t.Errorf("cancelling a missing run: exit %d %s", r.Code, r.Stderr)
+	}
+	out := must(t, mlpipe(t, "", "list", "-n", ns), "list").Stdout
+	if !strings.Contains(out, "Cancelled") {
+		t.Errorf("list should show the run Cancelled:\n%s", out)
+	}
+}
