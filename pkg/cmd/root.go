@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/cancel"
+	deletecmd "github.com/mlpipe/kubectl-mlpipe/pkg/cmd/delete"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/list"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/run"
@@ -51,6 +52,7 @@ column and field path.
 		run.NewCmd(cf, streams),
 		list.NewCmd(cf, streams),
 		cancel.NewCmd(cf, streams),
+		deletecmd.NewCmd(cf, streams),
 		validate.NewCmd(streams),
 		schema.NewCmd(streams),
 		versioncmd.NewCmd(streams),

@@ -81,3 +81,28 @@ spec:
 		t.Errorf("list should show the run Cancelled:\n%s", out)
 	}
 }
+
+// delete --pipeline --keep 1 keeps the newest run and removes the others.
+func TestDeleteKeepsNewest(t *testing.T) {
+	ns := namespace(t)
+	var names []string
+	for i := 0; i < 3; i++ {
+		r := must(t, mlpipe(t, "", "run", "-n", ns, "-f", filepath.Join(repoRoot, "examples", "minimal.yaml"), "-o", "name"), "run")
+		names = append(names, strings.TrimPrefix(strings.TrimSpace(r.Stdout), "pipelinerun.tekton.dev/"))
+		time.Sleep(1100 * time.Millisecond)
+	}
+	for _, n := range names {
+		waitDone(t, ns, n, time.Minute)
+	}
+	out := must(t, mlpipe(t, "", "delete", "-n", ns, "--pipeline", "hello", "--keep", "1"), "delete").Stdout
+	if strings.Count(out, " deleted") != 2 || strings.Contains(out, names[2]) {
+		t.Errorf("delete output:\n%s", out)
+	}
+	left := must(t, mlpipe(t, "", "list", "-n", ns, "-o", "name"), "list").Stdout
+	if strings.TrimSpace(left) != "pipelinerun.tekton.dev/"+names[2] {
+		t.Errorf("want only the newest run %s left, got %q", names[2], left)
+	}
+	if r := mlpipe(t, "", "delete", "-n", ns); r.Code != 2 {
+		t.Errorf("delete with nothing named: exit %d", r.Code)
+	}
+}
