@@ -116,33 +116,14 @@ func (g *generator) structSchema(t reflect.Type) *Schema {
 }
 
 func (g *generator) addFields(s *Schema, t reflect.Type) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			continue
-		}
-		if f.Anonymous && (name == "" || strings.Contains(opts, "inline")) {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			g.addFields(s, ft)
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
+	for _, f := range spec.JSONFields(t) {
 		ps := g.typeSchema(f.Type)
-		if fn, ok := extra[defName(t)+"."+name]; ok {
+		if fn, ok := extra[defName(f.Owner)+"."+f.Name]; ok {
 			fn(ps)
 		}
-		s.Properties[name] = ps
-		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer && !strings.Contains(opts, "omitzero") {
-			s.Required = append(s.Required, name)
+		s.Properties[f.Name] = ps
+		if !f.Optional {
+			s.Required = append(s.Required, f.Name)
 		}
 	}
 }

@@ -306,15 +306,21 @@ func (w *walker) walkMap(n *yaml.Node, t reflect.Type, path *field.Path) any {
 	return out
 }
 
-type structField struct {
-	name string
-	typ  reflect.Type
+// JSONField is one field of a struct as JSON sees it.
+type JSONField struct {
+	Name string
+	Type reflect.Type
+	// Owner declares the field: the struct itself, or one it inlines.
+	Owner reflect.Type
+	// Optional is true for omitempty, omitzero and pointer fields.
+	Optional bool
 }
 
-// jsonFields lists a struct's JSON field names, flattening inline embeds
-// (corev1.Volume inlines its VolumeSource).
-func jsonFields(t reflect.Type) []structField {
-	var out []structField
+// JSONFields lists a struct's JSON fields, flattening inline embeds
+// (corev1.Volume inlines its VolumeSource). The loader and the schema
+// generator both read types through it, so they cannot disagree.
+func JSONFields(t reflect.Type) []JSONField {
+	var out []JSONField
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -331,14 +337,15 @@ func jsonFields(t reflect.Type) []structField {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				out = append(out, jsonFields(ft)...)
+				out = append(out, JSONFields(ft)...)
 				continue
 			}
 		}
 		if name == "" {
 			name = f.Name
 		}
-		out = append(out, structField{name: name, typ: f.Type})
+		optional := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") || f.Type.Kind() == reflect.Pointer
+		out = append(out, JSONField{Name: name, Type: f.Type, Owner: t, Optional: optional})
 	}
 	return out
 }
@@ -346,7 +353,7 @@ func jsonFields(t reflect.Type) []structField {
 // structInfo is a struct's JSON fields, computed once per type: the walker
 // meets the same types thousands of times in a large pipeline.
 type structInfo struct {
-	fields []structField
+	fields []JSONField
 	byName map[string]reflect.Type
 }
 
@@ -356,10 +363,10 @@ func infoOf(t reflect.Type) *structInfo {
 	if v, ok := structInfos.Load(t); ok {
 		return v.(*structInfo)
 	}
-	fields := jsonFields(t)
+	fields := JSONFields(t)
 	info := &structInfo{fields: fields, byName: make(map[string]reflect.Type, len(fields))}
 	for _, f := range fields {
-		info.byName[f.name] = f.typ
+		info.byName[f.Name] = f.Type
 	}
 	structInfos.Store(t, info)
 	return info
@@ -400,14 +407,14 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path *field.Path) any 
 	return out
 }
 
-func unknownFieldMessage(name string, fields []structField) string {
+func unknownFieldMessage(name string, fields []JSONField) string {
 	msg := fmt.Sprintf("unknown field %q", name)
 	best, bestD := "", 3
 	names := make([]string, 0, len(fields))
 	for _, f := range fields {
-		names = append(names, f.name)
-		if d := editDistance(strings.ToLower(name), strings.ToLower(f.name)); d < bestD {
-			best, bestD = f.name, d
+		names = append(names, f.Name)
+		if d := editDistance(strings.ToLower(name), strings.ToLower(f.Name)); d < bestD {
+			best, bestD = f.Name, d
 		}
 	}
 	if best != "" {

@@ -171,19 +171,7 @@ func TestTrainingGPUStepOnGPUNode(t *testing.T) {
 // placed: its pod stays Pending, Unschedulable, with the scheduler's reason.
 func TestGPUWithoutTolerationIsUnschedulable(t *testing.T) {
 	ns := namespace(t)
-	spec := `apiVersion: mlpipe.dev/v1alpha1
-kind: Pipeline
-metadata: {name: untolerated}
-spec:
-  image: busybox:1.36
-  steps:
-    - name: train
-      command: [python, train.py]
-      settings:
-        resources: {gpu: 1}
-        pod: {gpuToleration: false}
-`
-	rendered := must(t, mlpipe(t, spec, "render", "-f", "-"), "render")
+	rendered := must(t, mlpipe(t, untoleratedGPU, "render", "-f", "-"), "render")
 	created := must(t, kubectl(t, rendered.Stdout, "create", "-n", ns, "-f", "-", "-o", "name"), "create")
 	run := strings.TrimPrefix(strings.TrimSpace(created.Stdout), "pipelinerun.tekton.dev/")
 	ctx := context.Background()
@@ -251,3 +239,18 @@ func TestServerDryRun(t *testing.T) {
 		t.Errorf("the webhook accepted runAfter to an unknown task: exit %d %s", r.Code, r.Stderr)
 	}
 }
+
+// untoleratedGPU asks for a GPU but turns the automatic toleration off, so
+// its step can never be scheduled: the run stays Running until cancelled.
+const untoleratedGPU = `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: untolerated}
+spec:
+  image: busybox:1.36
+  steps:
+    - name: train
+      command: [python, train.py]
+      settings: {resources: {gpu: 1}, pod: {gpuToleration: false}}
+  finally:
+    - {name: notify, command: [echo, "$(run.status)"]}
+`

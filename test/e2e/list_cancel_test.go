@@ -49,19 +49,7 @@ func TestListRunsOfTwoPipelines(t *testing.T) {
 // cancel ends a run that cannot progress (its step can never be scheduled).
 func TestCancelEndsARun(t *testing.T) {
 	ns := namespace(t)
-	spec := `apiVersion: mlpipe.dev/v1alpha1
-kind: Pipeline
-metadata: {name: stuck}
-spec:
-  image: busybox:1.36
-  steps:
-    - name: train
-      command: [python, train.py]
-      settings: {resources: {gpu: 1}, pod: {gpuToleration: false}}
-  finally:
-    - {name: notify, command: [echo, "$(run.status)"]}
-`
-	r := must(t, mlpipe(t, spec, "run", "-n", ns, "-f", "-", "-o", "name"), "run")
+	r := must(t, mlpipe(t, untoleratedGPU, "run", "-n", ns, "-f", "-", "-o", "name"), "run")
 	name := strings.TrimPrefix(strings.TrimSpace(r.Stdout), "pipelinerun.tekton.dev/")
 	time.Sleep(2 * time.Second)
 	must(t, mlpipe(t, "", "cancel", "-n", ns, name), "cancel")
