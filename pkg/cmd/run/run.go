@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -18,12 +19,12 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/discovery"
-	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and cloud credential plugins
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/compiler"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/input"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/liveview"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	Params       []string
 	DryRun       string
 	FieldManager string
+	Wait         bool
+	Follow       bool
+	Timeout      time.Duration
 
 	PrintFlags  *genericclioptions.PrintFlags
 	ConfigFlags *genericclioptions.ConfigFlags
@@ -52,7 +56,7 @@ type Options struct {
 	context string
 	printer printers.ResourcePrinter
 	// newClients builds the clients; tests replace it.
-	newClients func() (tekton.Interface, discovery.DiscoveryInterface, error)
+	newClients func() (*util.Clients, discovery.DiscoveryInterface, error)
 }
 
 // NewCmd returns the run command.
@@ -76,6 +80,14 @@ The namespace comes from -n, else the spec's metadata.namespace, else the contex
   --dry-run=server   send it with dryRun=All: the apiserver and Tekton's webhook
                      validate it, and nothing is stored
 
+With --wait (-w) it then follows the run to its end. On a terminal a table of the
+steps (status, node, duration, reason) is redrawn in place under a progress line;
+elsewhere each change is one line. A step that cannot start says why: the
+scheduler's own message for an unschedulable pod ("0/7 nodes are available: 3
+Insufficient nvidia.com/gpu, ..."), an image that cannot be pulled, a missing
+secret. --follow streams the steps' logs instead. The view goes to stderr; stdout
+keeps the created object's name. Ctrl-C stops waiting, not the run.
+
 ` + util.ExitCodesHelp,
 		Example: `  # Start a run in the current namespace
   kubectl mlpipe run -f train.yaml -p learning-rate=0.1
@@ -84,7 +96,13 @@ The namespace comes from -n, else the spec's metadata.namespace, else the contex
   kubectl mlpipe run -f train.yaml --dry-run=server
 
   # Print only the run's name, for scripts
-  kubectl mlpipe run -f train.yaml -o name`,
+  kubectl mlpipe run -f train.yaml -o name
+
+  # Start it and follow it to its end; exit 0 only if it succeeds
+  kubectl mlpipe run -f train.yaml --wait --timeout 30m
+
+  # Start it and stream its steps' logs
+  kubectl mlpipe run -f train.yaml --follow`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(cmd); err != nil {
@@ -98,6 +116,9 @@ The namespace comes from -n, else the spec's metadata.namespace, else the contex
 	cmd.Flags().StringVar(&o.DryRun, "dry-run", DryRunNone, `Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "unchanged"
 	cmd.Flags().StringVar(&o.FieldManager, "field-manager", "kubectl-mlpipe", "name of the manager recorded in managedFields")
+	cmd.Flags().BoolVarP(&o.Wait, "wait", "w", false, "follow the run to its end, showing each step; the exit code is the run's outcome")
+	cmd.Flags().BoolVar(&o.Follow, "follow", false, "follow the run to its end, streaming its steps' logs")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "with --wait or --follow, stop waiting after this long (exit 3; the run goes on); 0 waits for ever")
 	o.PrintFlags.AddFlags(cmd)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
 	return cmd
@@ -112,6 +133,18 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 		return util.UsageError(o.cmdPath, `--dry-run needs a value: "none", "server", or "client"`)
 	default:
 		return util.UsageError(o.cmdPath, `Invalid dry-run value (%v). Must be "none", "server", or "client".`, o.DryRun)
+	}
+	if (o.Wait || o.Follow) && o.DryRun != DryRunNone {
+		return util.UsageError(o.cmdPath, "--wait and --follow cannot be used with --dry-run: nothing runs")
+	}
+	if o.Wait && o.Follow {
+		return util.UsageError(o.cmdPath, "use --wait or --follow, not both")
+	}
+	if o.Timeout != 0 && !o.Wait && !o.Follow {
+		return util.UsageError(o.cmdPath, "--timeout needs --wait or --follow")
+	}
+	if o.Timeout < 0 {
+		return util.UsageError(o.cmdPath, "--timeout must not be negative")
 	}
 	if len(o.Filenames) != 1 {
 		return util.UsageError(o.cmdPath, "run takes exactly one -f FILE (or -f -)")
@@ -150,20 +183,12 @@ func (o *Options) namespace() error {
 	return nil
 }
 
-func (o *Options) clientsFromFlags() (tekton.Interface, discovery.DiscoveryInterface, error) {
-	cfg, err := o.ConfigFlags.ToRESTConfig()
+func (o *Options) clientsFromFlags() (*util.Clients, discovery.DiscoveryInterface, error) {
+	c, err := util.NewClients(o.ConfigFlags)
 	if err != nil {
 		return nil, nil, err
 	}
-	tc, err := tekton.NewForConfig(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return tc, dc, nil
+	return c, c.Kube.Discovery(), nil
 }
 
 // Run compiles the spec and creates the run.
@@ -204,18 +229,29 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun == DryRunClient {
 		return o.print(pr)
 	}
-	tc, dc, err := o.newClients()
+	c, dc, err := o.newClients()
 	if err != nil {
 		return err
 	}
 	if err := o.checkTekton(dc); err != nil {
 		return err
 	}
-	created, err := o.create(ctx, tc, pr)
+	created, err := o.create(ctx, c.Tekton, pr)
 	if err != nil {
 		return err
 	}
-	return o.print(created)
+	if err := o.print(created); err != nil {
+		return err
+	}
+	c.Namespace = o.ns
+	switch {
+	case o.Wait:
+		_, err = util.Wait(ctx, c, created.Name, liveview.For(o.ErrOut), o.Timeout)
+		return err
+	case o.Follow:
+		return o.followLogs(ctx, c, created.Name)
+	}
+	return nil
 }
 
 // checkTekton turns a cluster without Tekton into a plain sentence.

@@ -3,22 +3,44 @@ package util
 import (
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
+	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and cloud credential plugins
 )
 
 // TektonClient builds a Tekton clientset and resolves the namespace from
 // the connection flags: -n, else the context's namespace, else default.
 func TektonClient(cf *genericclioptions.ConfigFlags) (tekton.Interface, string, error) {
-	ns, _, err := cf.ToRawKubeConfigLoader().Namespace()
+	c, err := NewClients(cf)
 	if err != nil {
 		return nil, "", err
+	}
+	return c.Tekton, c.Namespace, nil
+}
+
+// Clients are the typed clients the run-following commands need.
+type Clients struct {
+	Tekton    tekton.Interface
+	Kube      kubernetes.Interface
+	Namespace string
+}
+
+// NewClients builds the Tekton and core clients from the connection flags.
+func NewClients(cf *genericclioptions.ConfigFlags) (*Clients, error) {
+	ns, _, err := cf.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := cf.ToRESTConfig()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	tc, err := tekton.NewForConfig(cfg)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return tc, ns, nil
+	kc, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Clients{Tekton: tc, Kube: kc, Namespace: ns}, nil
 }

@@ -25,9 +25,10 @@ const (
 // ExitCodesHelp documents the exit codes for --help.
 const ExitCodesHelp = `Exit codes:
   0  success
-  1  error: API, network, auth or I/O failure; a failed run
+  1  error: API, network, auth or I/O failure; with --wait, the run failed
   2  invalid input: bad flags or arguments, or an invalid spec
-  3  a wait timed out, or the run was cancelled`
+  3  a wait timed out (--timeout), or the run was cancelled
+  130  Ctrl-C while waiting: the run goes on`
 
 // ExitError carries an exit code with its cause.
 type ExitError struct {
