@@ -9,6 +9,7 @@ import (
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/cancel"
 	deletecmd "github.com/mlpipe/kubectl-mlpipe/pkg/cmd/delete"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/describe"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/list"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/run"
@@ -51,6 +52,7 @@ column and field path.
 		render.NewCmd(cf, streams),
 		run.NewCmd(cf, streams),
 		list.NewCmd(cf, streams),
+		describe.NewCmd(cf, streams),
 		cancel.NewCmd(cf, streams),
 		deletecmd.NewCmd(cf, streams),
 		validate.NewCmd(streams),
