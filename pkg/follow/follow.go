@@ -53,7 +53,7 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 	warnings := fields.AndSelectors(fields.OneTermEqualSelector("type", corev1.EventTypeWarning), fields.OneTermEqualSelector("involvedObject.kind", "Pod")).String()
 
 	informers := map[string]cache.SharedIndexInformer{
-		"pipelineruns": informer(&v1.PipelineRun{},
+		"pipelineruns": informer(t.Tekton, &v1.PipelineRun{},
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				o.FieldSelector = byName
 				return prs.List(ctx, o)
@@ -62,7 +62,7 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 				o.FieldSelector = byName
 				return prs.Watch(ctx, o)
 			}),
-		"taskruns": informer(&v1.TaskRun{},
+		"taskruns": informer(t.Tekton, &v1.TaskRun{},
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				o.LabelSelector = runLabel
 				return trs.List(ctx, o)
@@ -71,7 +71,7 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 				o.LabelSelector = runLabel
 				return trs.Watch(ctx, o)
 			}),
-		"pods": informer(&corev1.Pod{},
+		"pods": informer(t.Kube, &corev1.Pod{},
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				o.LabelSelector = runLabel
 				return pods.List(ctx, o)
@@ -80,7 +80,7 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 				o.LabelSelector = runLabel
 				return pods.Watch(ctx, o)
 			}),
-		"events": informer(&corev1.Event{},
+		"events": informer(t.Kube, &corev1.Event{},
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				o.FieldSelector = warnings
 				return events.List(ctx, o)
@@ -154,8 +154,10 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 	}
 }
 
-func informer(example runtime.Object, list cache.ListWithContextFunc, w cache.WatchFuncWithContext) cache.SharedIndexInformer {
-	lw := &cache.ListWatch{ListWithContextFunc: list, WatchFuncWithContext: w}
+// informer lists and watches through list and w; client tells the reflector
+// whether it can stream the initial list (fake clientsets cannot).
+func informer(client any, example runtime.Object, list cache.ListWithContextFunc, w cache.WatchFuncWithContext) cache.SharedIndexInformer {
+	lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{ListWithContextFunc: list, WatchFuncWithContext: w}, client)
 	return cache.NewSharedIndexInformerWithOptions(lw, example, cache.SharedIndexInformerOptions{})
 }
 

@@ -30,7 +30,8 @@ Cancelled). With --grace, running steps are stopped but the finally steps still 
 ` + util.ExitCodesHelp,
 		Example: `  kubectl mlpipe cancel churn-training-x7k2p
   kubectl mlpipe cancel churn-training-x7k2p --grace`,
-		Args: cobra.MinimumNArgs(1),
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: util.CompleteRuns(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tc, ns, err := util.TektonClient(cf)
 			if err != nil {

@@ -4,7 +4,6 @@ package delete
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
@@ -14,7 +13,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
-	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 )
 
 // Options are the delete command's inputs.
@@ -34,6 +32,7 @@ collector follows the owner references). With --pipeline, every run of that pipe
 is deleted except the --keep newest.
 
 ` + util.ExitCodesHelp,
+		ValidArgsFunction: util.CompleteRuns(cf),
 		Example: `  kubectl mlpipe delete churn-training-x7k2p
   kubectl mlpipe delete --pipeline churn-training --keep 5`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -81,18 +80,12 @@ is deleted except the --keep newest.
 
 // victims lists the pipeline's runs, newest first, and returns all but the --keep newest.
 func (o *Options) victims(ctx context.Context, tc tekton.Interface, ns string) ([]string, error) {
-	sel := rendertekton.LabelManagedBy + "=" + rendertekton.ManagedBy + "," + rendertekton.LabelPipeline + "=" + o.Pipeline
-	list, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	list, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: util.RunSelector(o.Pipeline)})
 	if err != nil {
 		return nil, err
 	}
 	items := list.Items
-	sort.SliceStable(items, func(i, j int) bool {
-		if !items[i].CreationTimestamp.Equal(&items[j].CreationTimestamp) {
-			return items[j].CreationTimestamp.Before(&items[i].CreationTimestamp)
-		}
-		return items[i].Name < items[j].Name
-	})
+	util.NewestFirst(items)
 	var out []string
 	for i, pr := range items {
 		if i >= o.Keep {

@@ -4,7 +4,6 @@ package list
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,7 +44,8 @@ Give a pipeline name to see only its runs.`,
 		Example: `  kubectl mlpipe list
   kubectl mlpipe list churn-training
   kubectl mlpipe list -A -o wide`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: util.CompletePipelines(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.Output {
 			case "", "wide", "yaml", "json", "name":
@@ -59,10 +59,11 @@ Give a pipeline name to see only its runs.`,
 			if o.AllNamespaces {
 				ns = ""
 			}
-			sel := rendertekton.LabelManagedBy + "=" + rendertekton.ManagedBy
+			pipeline := ""
 			if len(args) == 1 {
-				sel += "," + rendertekton.LabelPipeline + "=" + args[0]
+				pipeline = args[0]
 			}
+			sel := util.RunSelector(pipeline)
 			if o.Selector != "" {
 				sel += "," + o.Selector
 			}
@@ -93,9 +94,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		}
 	}
 	items := prs.Items
-	sort.SliceStable(items, func(i, j int) bool {
-		return items[j].CreationTimestamp.Before(&items[i].CreationTimestamp)
-	})
+	util.NewestFirst(items)
 	switch o.Output {
 	case "yaml", "json", "name":
 		pf := genericclioptions.NewPrintFlags("").WithTypeSetter(render.Scheme)

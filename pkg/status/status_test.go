@@ -1,0 +1,265 @@
+package status
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+
+func at(sec int) *metav1.Time { t := metav1.NewTime(t0.Add(time.Duration(sec) * time.Second)); return &t }
+
+func cond(s corev1.ConditionStatus, reason, msg string) duckv1.Status {
+	return duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionSucceeded, Status: s, Reason: reason, Message: msg}}}
+}
+
+func task(name string, after []string, params ...string) v1.PipelineTask {
+	t := v1.PipelineTask{Name: name, RunAfter: after, TaskSpec: &v1.EmbeddedTask{TaskSpec: v1.TaskSpec{Steps: []v1.Step{{Name: "main"}}}}}
+	for i, p := range params {
+		t.Params = append(t.Params, v1.Param{Name: "p" + string(rune('a'+i)), Value: *v1.NewStructuredValues(p)})
+	}
+	return t
+}
+
+// pipelineRun: prepare → train (reads prepare's rows) → evaluate → deploy; finally notify.
+func pipelineRun(c duckv1.Status) *v1.PipelineRun {
+	train := task("train", nil, "$(tasks.prepare.results.rows)")
+	train.TaskSpec.Steps[0].Env = []corev1.EnvVar{
+		{Name: "PLAIN", Value: "visible"},
+		{Name: "AWS_SECRET_ACCESS_KEY", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "s3-creds"}, Key: "secret"}}},
+	}
+	pr := &v1.PipelineRun{
+		ObjectMeta: metav1.ObjectMeta{Name: "churn-x7k2p", Namespace: "ml", Labels: map[string]string{"mlpipe.dev/pipeline": "churn"}, CreationTimestamp: *at(0)},
+		Spec: v1.PipelineRunSpec{
+			Params: v1.Params{{Name: "learning-rate", Value: *v1.NewStructuredValues("0.1")}},
+			PipelineSpec: &v1.PipelineSpec{
+				Tasks:   []v1.PipelineTask{task("prepare", nil), train, task("evaluate", []string{"train"}), task("deploy", []string{"evaluate"})},
+				Finally: []v1.PipelineTask{task("notify", nil)},
+			},
+		},
+	}
+	pr.Status.Status = c
+	pr.Status.StartTime = at(0)
+	return pr
+}
+
+func taskRun(step string, c duckv1.Status, start, end int) *v1.TaskRun {
+	tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: "churn-x7k2p-" + step, Namespace: "ml", Labels: map[string]string{"tekton.dev/pipelineRun": "churn-x7k2p", "tekton.dev/pipelineTask": step}}}
+	tr.Status.Status = c
+	tr.Status.PodName = "churn-x7k2p-" + step + "-pod"
+	tr.Status.StartTime = at(start)
+	if end >= 0 {
+		tr.Status.CompletionTime = at(end)
+	}
+	return tr
+}
+
+func pod(step, node string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "churn-x7k2p-" + step + "-pod", Namespace: "ml"}, Spec: corev1.PodSpec{NodeName: node}, Status: corev1.PodStatus{Phase: corev1.PodRunning}}
+}
+
+func TestBuildFailedRun(t *testing.T) {
+	pr := pipelineRun(cond(corev1.ConditionFalse, "Failed", "Tasks Completed: 3 (Failed: 1, Cancelled 0), Skipped: 2"))
+	pr.Status.CompletionTime = at(9)
+	pr.Status.SkippedTasks = []v1.SkippedTask{{Name: "evaluate", Reason: v1.StoppingSkip}, {Name: "deploy", Reason: v1.StoppingSkip}}
+	prep := taskRun("prepare", cond(corev1.ConditionTrue, "Succeeded", ""), 1, 3)
+	prep.Status.Results = []v1.TaskRunResult{{Name: "rows", Value: *v1.NewStructuredValues("42")}}
+	train := taskRun("train", cond(corev1.ConditionFalse, "Failed", `"step-main" exited with code 3: Error`), 3, 5)
+	train.Status.Steps = []v1.StepState{{Name: "main", ContainerState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 3}}}}
+	train.Status.RetriesStatus = []v1.TaskRunStatus{{}}
+	other := taskRun("prepare", cond(corev1.ConditionFalse, "Failed", ""), 0, 1)
+	other.Labels["tekton.dev/pipelineRun"] = "another-run"
+	notify := taskRun("notify", cond(corev1.ConditionTrue, "Succeeded", ""), 6, 8)
+
+	r := Build(pr, []*v1.TaskRun{other, prep, train, notify}, []*corev1.Pod{pod("prepare", "cpu-1"), pod("train", "gpu-a100-1")}, nil)
+
+	if r.Phase != Failed || r.Pipeline != "churn" || !r.Done() {
+		t.Fatalf("run phase %s pipeline %q", r.Phase, r.Pipeline)
+	}
+	want := map[string]Phase{"prepare": Succeeded, "train": Failed, "evaluate": Skipped, "deploy": Skipped, "notify": Succeeded}
+	for _, s := range r.Steps {
+		if s.Phase != want[s.Name] {
+			t.Errorf("%s: %s, want %s", s.Name, s.Phase, want[s.Name])
+		}
+	}
+	tr := r.Step("train")
+	if tr.ExitCode == nil || *tr.ExitCode != 3 || tr.Reason != "exit code 3" || tr.Message != "" || tr.Node != "gpu-a100-1" || tr.Retries != 1 {
+		t.Errorf("train: %+v", tr)
+	}
+	if got := strings.Join(tr.After, ","); got != "prepare" {
+		t.Errorf("train runs after %q, want prepare (from its result reference)", got)
+	}
+	if p := r.Step("prepare"); len(p.Results) != 1 || p.Results[0] != (Result{"rows", "42"}) || p.StepDuration(t0) != "2s" {
+		t.Errorf("prepare: %+v", p)
+	}
+	if s := r.Step("evaluate"); s.Reason != string(v1.StoppingSkip) {
+		t.Errorf("evaluate reason %q", s.Reason)
+	}
+	if done, total := r.Progress(); done != 5 || total != 5 {
+		t.Errorf("progress %d/%d", done, total)
+	}
+	if !r.Step("notify").Finally {
+		t.Error("notify is a finally step")
+	}
+}
+
+func TestPendingDiagnosis(t *testing.T) {
+	const sched = "0/7 nodes are available: 3 Insufficient nvidia.com/gpu, 4 node(s) had untolerated taint(s)."
+	running := cond(corev1.ConditionUnknown, "Running", "")
+	unscheduled := pod("prepare", "")
+	unscheduled.Status.Phase = corev1.PodPending
+	withCondition := unscheduled.DeepCopy()
+	withCondition.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: sched}}
+	event := func(reason, msg string, sec int) *corev1.Event {
+		return &corev1.Event{Type: corev1.EventTypeWarning, Reason: reason, Message: msg, LastTimestamp: *at(sec), InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: unscheduled.Name}}
+	}
+	pulling := pod("prepare", "cpu-1")
+	pulling.Status.Phase = corev1.PodPending
+	pulling.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "step-main", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "pull access denied for nope"}}}}
+
+	for _, c := range []struct {
+		name       string
+		tr         duckv1.Status
+		pod        *corev1.Pod
+		events     []*corev1.Event
+		wantPhase  Phase
+		wantReason string
+		wantMsg    string
+	}{
+		{"scheduler condition", cond(corev1.ConditionUnknown, "Pending", "pod status"), withCondition, nil, Pending, "Unschedulable", sched},
+		// Tekton's generic reason gives way to the scheduler's own words.
+		{"over Tekton's reason", cond(corev1.ConditionUnknown, "ExceededNodeResources", "TaskRun Pod exceeded available resources"), withCondition, nil, Pending, "Unschedulable", sched},
+		{"newest event", running, unscheduled, []*corev1.Event{event("FailedScheduling", "old", 1), event("FailedScheduling", sched, 5)}, Pending, "FailedScheduling", sched},
+		{"image pull", running, pulling, []*corev1.Event{event("Failed", "ignored: a container state says more", 1)}, Pending, "ErrImagePull", "pull access denied for nope"},
+		{"no pod yet", running, nil, nil, Pending, "creating pod", ""},
+		{"running", running, pod("prepare", "cpu-1"), nil, Running, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var pods []*corev1.Pod
+			if c.pod != nil {
+				pods = append(pods, c.pod)
+			}
+			r := Build(pipelineRun(running), []*v1.TaskRun{taskRun("prepare", c.tr, 1, -1)}, pods, c.events)
+			s := r.Step("prepare")
+			if s.Phase != c.wantPhase || s.Reason != c.wantReason || s.Message != c.wantMsg {
+				t.Errorf("got %s / %q / %q, want %s / %q / %q", s.Phase, s.Reason, s.Message, c.wantPhase, c.wantReason, c.wantMsg)
+			}
+			if tr := r.Step("train"); tr.Phase != Waiting || tr.Reason != "after prepare" {
+				t.Errorf("train: %s %q", tr.Phase, tr.Reason)
+			}
+		})
+	}
+}
+
+func TestRunPhases(t *testing.T) {
+	for _, c := range []struct {
+		status duckv1.Status
+		want   Phase
+	}{
+		{duckv1.Status{}, Pending},
+		{cond(corev1.ConditionUnknown, "Running", ""), Running},
+		{cond(corev1.ConditionTrue, "Completed", ""), Succeeded},
+		{cond(corev1.ConditionFalse, "Failed", ""), Failed},
+		{cond(corev1.ConditionFalse, "Cancelled", ""), Cancelled},
+		{cond(corev1.ConditionFalse, "CancelledRunningFinally", ""), Cancelled},
+		{cond(corev1.ConditionFalse, "PipelineRunTimeout", ""), TimedOut},
+	} {
+		if got := Build(pipelineRun(c.status), nil, nil, nil); got.Phase != c.want {
+			t.Errorf("%+v: %s, want %s", c.status.Conditions, got.Phase, c.want)
+		}
+	}
+	// Steps a finished run never reached did not run; they are not waiting.
+	cancelled := Build(pipelineRun(cond(corev1.ConditionFalse, "Cancelled", "")), nil, nil, nil)
+	if s := cancelled.Step("prepare"); s.Phase != NotRun {
+		t.Errorf("prepare of a cancelled run: %s", s.Phase)
+	}
+}
+
+func TestTransitionsOneLinePerChange(t *testing.T) {
+	running := cond(corev1.ConditionUnknown, "Running", "")
+	a := Build(pipelineRun(running), []*v1.TaskRun{taskRun("prepare", running, 1, -1)}, []*corev1.Pod{pod("prepare", "cpu-1")}, nil)
+	first := Transitions(nil, a, t0.Add(2*time.Second), Style{})
+	if len(first) != 1 || first[0] != "[    2s] prepare Running on cpu-1" {
+		t.Fatalf("first view: %q", first)
+	}
+	if again := Transitions(&a, a, t0.Add(3*time.Second), Style{}); len(again) != 0 {
+		t.Errorf("nothing changed, yet: %q", again)
+	}
+	done := pipelineRun(cond(corev1.ConditionTrue, "Succeeded", ""))
+	done.Status.CompletionTime = at(4)
+	b := Build(done, []*v1.TaskRun{taskRun("prepare", cond(corev1.ConditionTrue, "Succeeded", ""), 1, 3)}, []*corev1.Pod{pod("prepare", "cpu-1")}, nil)
+	lines := Transitions(&a, b, t0.Add(5*time.Second), Style{})
+	// The steps the run ended without are reported once, as not run.
+	if len(lines) != 6 || lines[0] != "[    4s] prepare Succeeded after 2s" || lines[1] != "[    4s] train NotRun" || !strings.HasPrefix(lines[5], "[    4s] churn-x7k2p Succeeded — 5/5 steps done, 4s elapsed") {
+		t.Errorf("end: %q", lines)
+	}
+}
+
+func TestTreeDrawsSharedChildOnce(t *testing.T) {
+	r := Run{Steps: []Step{
+		{Name: "prepare", Phase: Succeeded},
+		{Name: "train", After: []string{"prepare"}, Phase: Running},
+		{Name: "baseline", After: []string{"prepare"}, Phase: Succeeded},
+		{Name: "compare", After: []string{"train", "baseline"}, Phase: Waiting},
+		{Name: "notify", Finally: true, Phase: Waiting},
+	}}
+	want := []string{
+		"✓ prepare Succeeded",
+		"├── ▶ train Running",
+		"│   └── ○ compare Waiting",
+		"└── ✓ baseline Succeeded",
+		"    └── compare ↑",
+		"finally:",
+		"└── ○ notify Waiting",
+	}
+	if got := Tree(r, Style{}); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("tree:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+var escapes = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// Colour must not move columns: without its escapes, the coloured table is the plain one.
+func TestColourKeepsColumns(t *testing.T) {
+	pr := pipelineRun(cond(corev1.ConditionUnknown, "Running", ""))
+	pr.Status.SkippedTasks = []v1.SkippedTask{{Name: "deploy", Reason: v1.WhenExpressionsSkip}}
+	r := Build(pr, []*v1.TaskRun{taskRun("prepare", cond(corev1.ConditionTrue, "Succeeded", ""), 1, 2), taskRun("train", cond(corev1.ConditionUnknown, "Running", ""), 2, -1)}, []*corev1.Pod{pod("train", "gpu-a100-1")}, nil)
+	for _, f := range []func(*bytes.Buffer, Style){
+		func(b *bytes.Buffer, st Style) { Table(b, r, t0.Add(5*time.Second), st, "  ") },
+		func(b *bytes.Buffer, st Style) { Describe(b, r, t0.Add(5*time.Second), st) },
+	} {
+		var plain, colour bytes.Buffer
+		f(&plain, Style{})
+		f(&colour, Style{Color: true})
+		if !strings.Contains(colour.String(), "\x1b[32mSucceeded\x1b[0m") {
+			t.Errorf("no colour:\n%s", colour.String())
+		}
+		if got := escapes.ReplaceAllString(colour.String(), ""); got != plain.String() {
+			t.Errorf("colour moved columns:\n%s\nplain:\n%s", got, plain.String())
+		}
+	}
+}
+
+func TestDescribeShowsSecretReferencesNotValues(t *testing.T) {
+	r := Build(pipelineRun(cond(corev1.ConditionUnknown, "Running", "")), nil, nil, nil)
+	var b bytes.Buffer
+	Describe(&b, r, t0.Add(time.Minute), Style{})
+	out := b.String()
+	for _, want := range []string{"learning-rate  0.1", "AWS_SECRET_ACCESS_KEY  from secret s3-creds key secret (train)", "Status:    Running"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("describe lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "PLAIN") {
+		t.Errorf("plain env values are not references and stay out:\n%s", out)
+	}
+}
