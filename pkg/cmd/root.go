@@ -3,14 +3,19 @@
 package cmd
 
 import (
+	"flag"
+
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/cancel"
 	deletecmd "github.com/mlpipe/kubectl-mlpipe/pkg/cmd/delete"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/describe"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/list"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/logs"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/run"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/schema"
@@ -47,11 +52,13 @@ column and field path.
 		return util.UsageError(c.CommandPath(), "%s", err.Error())
 	})
 	cf.AddFlags(root.PersistentFlags())
+	addLogFlags(root.PersistentFlags())
 
 	root.AddCommand(
 		render.NewCmd(cf, streams),
 		run.NewCmd(cf, streams),
 		list.NewCmd(cf, streams),
+		logs.NewCmd(cf, streams),
 		describe.NewCmd(cf, streams),
 		cancel.NewCmd(cf, streams),
 		deletecmd.NewCmd(cf, streams),
@@ -60,4 +67,18 @@ column and field path.
 		versioncmd.NewCmd(streams),
 	)
 	return root
+}
+
+// addLogFlags adds kubectl's -v and --vmodule: -v=6 shows each request,
+// -v=9 its headers and bodies (client-go masks bearer tokens).
+func addLogFlags(fs *pflag.FlagSet) {
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	for _, name := range []string{"v", "vmodule"} {
+		f := pflag.PFlagFromGoFlag(klogFlags.Lookup(name))
+		if name == "v" {
+			f.Shorthand = "v"
+		}
+		fs.AddFlag(f)
+	}
 }

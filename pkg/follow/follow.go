@@ -135,19 +135,32 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 		}
 		first = false
 		last = status.Build(obj.(*v1.PipelineRun), items[*v1.TaskRun](informers["taskruns"]), items[*corev1.Pod](informers["pods"]), items[*corev1.Event](informers["events"]))
-		update(last)
-		if last.Done() {
-			if settled(last) {
-				return last, nil
-			}
-			if settle == nil {
-				settle = time.After(2 * time.Second)
-			}
+		switch {
+		case !last.Done():
+			update(last)
+		case settled(last):
+			update(last)
+			return last, nil
+		case settle == nil:
+			// Hold the run's end back until its steps' ends have arrived,
+			// so the view tells them in order.
+			settle = time.After(2 * time.Second)
 		}
 		select {
 		case <-ctx.Done():
 			return last, ctx.Err()
 		case <-settle:
+			// A watch that is still catching up (after an apiserver restart
+			// the reflectors back off for seconds) would leave the steps'
+			// last states out: read them once, directly.
+			if fresh, err := trs.List(ctx, metav1.ListOptions{LabelSelector: runLabel}); err == nil {
+				var trItems []*v1.TaskRun
+				for i := range fresh.Items {
+					trItems = append(trItems, &fresh.Items[i])
+				}
+				last = status.Build(obj.(*v1.PipelineRun), trItems, items[*corev1.Pod](informers["pods"]), items[*corev1.Event](informers["events"]))
+			}
+			update(last)
 			return last, nil
 		case <-changed:
 		}

@@ -328,12 +328,24 @@ func podBlocked(pod *corev1.Pod, warning *corev1.Event) (string, string, bool) {
 		}
 	}
 	if pod.Status.Phase == corev1.PodPending {
-		if warning != nil {
+		// A warning from before the pod was placed (the scheduler's own
+		// FailedScheduling) no longer explains anything.
+		if warning != nil && warning.Reason != "FailedScheduling" && !eventTime(warning).Before(scheduledAt(pod)) {
 			return warning.Reason, warning.Message, true
 		}
 		return "Starting", "scheduled on " + pod.Spec.NodeName + "; starting containers", true
 	}
 	return "", "", false
+}
+
+// scheduledAt is when the pod was bound to its node, zero if unknown.
+func scheduledAt(pod *corev1.Pod) time.Time {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionTrue {
+			return c.LastTransitionTime.Time
+		}
+	}
+	return time.Time{}
 }
 
 func eventTime(e *corev1.Event) time.Time {

@@ -16,7 +16,10 @@ import (
 
 var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 
-func at(sec int) *metav1.Time { t := metav1.NewTime(t0.Add(time.Duration(sec) * time.Second)); return &t }
+func at(sec int) *metav1.Time {
+	t := metav1.NewTime(t0.Add(time.Duration(sec) * time.Second))
+	return &t
+}
 
 func cond(s corev1.ConditionStatus, reason, msg string) duckv1.Status {
 	return duckv1.Status{Conditions: duckv1.Conditions{{Type: apis.ConditionSucceeded, Status: s, Reason: reason, Message: msg}}}
@@ -125,6 +128,10 @@ func TestPendingDiagnosis(t *testing.T) {
 	pulling := pod("prepare", "cpu-1")
 	pulling.Status.Phase = corev1.PodPending
 	pulling.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "step-main", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "pull access denied for nope"}}}}
+	// Placed after the scheduler first gave up: its old verdict is history.
+	placed := pod("prepare", "cpu-2")
+	placed.Status.Phase = corev1.PodPending
+	placed.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: *at(10)}}
 
 	for _, c := range []struct {
 		name       string
@@ -140,6 +147,8 @@ func TestPendingDiagnosis(t *testing.T) {
 		{"over Tekton's reason", cond(corev1.ConditionUnknown, "ExceededNodeResources", "TaskRun Pod exceeded available resources"), withCondition, nil, Pending, "Unschedulable", sched},
 		{"newest event", running, unscheduled, []*corev1.Event{event("FailedScheduling", "old", 1), event("FailedScheduling", sched, 5)}, Pending, "FailedScheduling", sched},
 		{"image pull", running, pulling, []*corev1.Event{event("Failed", "ignored: a container state says more", 1)}, Pending, "ErrImagePull", "pull access denied for nope"},
+		{"placed after failing to schedule", running, placed, []*corev1.Event{event("FailedScheduling", sched, 5)}, Pending, "Starting", "scheduled on cpu-2; starting containers"},
+		{"warning after placement", running, placed, []*corev1.Event{event("FailedMount", "secret s3 not found", 12)}, Pending, "FailedMount", "secret s3 not found"},
 		{"no pod yet", running, nil, nil, Pending, "creating pod", ""},
 		{"running", running, pod("prepare", "cpu-1"), nil, Running, "", ""},
 	} {

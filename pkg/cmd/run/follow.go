@@ -2,13 +2,44 @@ package run
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/liveview"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/logs"
 )
 
-// followLogs streams the run's logs until it ends.
+// followLogs streams the run's logs to stdout until it ends, with its step
+// transitions on stderr, and exits as --wait does. The transitions are
+// printed line by line even on a terminal: an in-place table would tear
+// the log lines around it.
 func (o *Options) followLogs(ctx context.Context, c *util.Clients, name string) error {
-	_, err := util.Wait(ctx, c, name, liveview.For(o.ErrOut), o.Timeout)
-	return err
+	view := liveview.For(o.ErrOut)
+	view.TTY = false
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	logsDone := make(chan error, 1)
+	go func() {
+		pr, err := util.GetRun(ctx, c.Tekton, c.Namespace, name)
+		if err == nil {
+			err = logs.Print(ctx, logs.Options{
+				Tekton: c.Tekton, Kube: c.Kube, Namespace: c.Namespace,
+				Source: logs.NewPodLogSource(c.Kube), Follow: true,
+				Out: o.Out, ErrOut: o.ErrOut,
+			}, pr)
+		}
+		logsDone <- err
+	}()
+	r, waitErr := util.Wait(ctx, c, name, view, o.Timeout)
+	if !r.Phase.Done() {
+		// Timed out, interrupted or the watch broke: the run goes on, and
+		// so would the stream.
+		cancel()
+	}
+	// Otherwise the run has ended and the stream ends with it, once its
+	// last lines are printed.
+	if logErr := <-logsDone; logErr != nil && waitErr == nil {
+		return fmt.Errorf("streaming logs: %w", logErr)
+	}
+	return waitErr
 }

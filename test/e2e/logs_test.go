@@ -1,0 +1,92 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// kwokLine is the first line KWOK serves for every simulated container
+// (test/cluster/kwok/container.log), read through the real apiserver and
+// the node's kubelet endpoint.
+const kwokLine = "kwok: this pod's containers are simulated; no process ran on this node."
+
+// run --follow streams every step's lines as they run, with the
+// transitions on stderr, and exits as --wait does.
+func TestRunFollowStreamsLogs(t *testing.T) {
+	ns := namespace(t)
+	r := mlpipe(t, "", "run", "-n", ns, "-f", filepath.Join(repoRoot, "examples", "training.yaml"), "--follow")
+	if r.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	name := runName(t, r.Stdout)
+	for _, step := range []string{"load-data", "preprocess", "train", "evaluate", "notify"} {
+		if !strings.Contains(r.Stdout, "["+step+"] "+kwokLine) {
+			t.Errorf("stdout lacks %s's lines:\n%s", step, r.Stdout)
+		}
+	}
+	if strings.Contains(r.Stdout, "[deploy] ") {
+		t.Errorf("deploy was skipped and logged nothing, yet:\n%s", r.Stdout)
+	}
+	for _, want := range []string{"train Succeeded", name + " Succeeded — 6/6 steps done"} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+		}
+	}
+}
+
+// logs prints the steps in DAG order, one step on request, says why a
+// step has no lines, and names the steps when asked for one that is not.
+func TestLogs(t *testing.T) {
+	ns := namespace(t)
+	failed := mlpipe(t, failingSpec, "run", "-n", ns, "-f", "-", "--wait")
+	if failed.Code != 1 {
+		t.Fatalf("run of the failing spec: exit %d, want 1\n%s", failed.Code, failed.Stderr)
+	}
+	name := runName(t, failed.Stdout)
+
+	all := must(t, mlpipe(t, "", "logs", "-n", ns, name), "logs")
+	// DAG order: prepare, train, (evaluate and deploy skipped), finally notify.
+	var order []string
+	for _, m := range regexp.MustCompile(`(?m)^\[([a-z-]+)\] `+regexp.QuoteMeta(kwokLine)+`$`).FindAllStringSubmatch(all.Stdout, -1) {
+		order = append(order, m[1])
+	}
+	if got := strings.Join(order, ","); got != "prepare,train,notify" {
+		t.Errorf("steps logged in order %q, want prepare,train,notify:\n%s", got, all.Stdout)
+	}
+	for _, want := range []string{"[evaluate] skipped", "[deploy] skipped"} {
+		if !strings.Contains(all.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, all.Stderr)
+		}
+	}
+
+	one := must(t, mlpipe(t, "", "logs", "-n", ns, name, "train"), "logs train")
+	if !strings.Contains(one.Stdout, "[train] "+kwokLine) || strings.Contains(one.Stdout, "[prepare]") {
+		t.Errorf("logs of train:\n%s", one.Stdout)
+	}
+	last := must(t, mlpipe(t, "", "logs", "-n", ns, "--last", "failing", "prepare"), "logs --last")
+	if !strings.Contains(last.Stdout, "[prepare] "+kwokLine) || !strings.Contains(last.Stderr, "run "+name) {
+		t.Errorf("logs --last failing prepare:\nstdout: %s\nstderr: %s", last.Stdout, last.Stderr)
+	}
+
+	bad := mlpipe(t, "", "logs", "-n", ns, name, "nope")
+	if bad.Code != 2 || !strings.Contains(bad.Stderr, `has no step "nope"; its steps are: prepare, train, evaluate, deploy, notify`) {
+		t.Errorf("unknown step: exit %d\n%s", bad.Code, bad.Stderr)
+	}
+
+	// A pod that is gone is said to be gone, not printed as nothing.
+	pod := stepPods(t, ns, name)["train"]
+	if err := kube.CoreV1().Pods(ns).Delete(context.Background(), pod.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
+		t.Fatal(err)
+	}
+	gone := must(t, mlpipe(t, "", "logs", "-n", ns, name, "train"), "logs of a deleted pod")
+	if gone.Stdout != "" || !strings.Contains(gone.Stderr, "[train] pod "+pod.Name+" is gone; its logs are no longer available") {
+		t.Errorf("logs of a deleted pod:\nstdout: %q\nstderr: %s", gone.Stdout, gone.Stderr)
+	}
+}
