@@ -21,7 +21,7 @@ build: ## Build bin/kubectl-mlpipe for this machine
 	$(GO_BUILD) -o $(BIN) ./cmd/kubectl-mlpipe
 
 .PHONY: demo
-demo: build ## The main job: start the local cluster, run the training example through `kubectl mlpipe`, show each step's node
+demo: build ## The main job: start the local cluster, `kubectl mlpipe run --wait` the training example, describe it, show each step's node
 	hack/demo.sh
 
 .PHONY: test
@@ -55,6 +55,10 @@ fuzz: ## Fuzz load+validate+render for FUZZTIME (default 2m)
 .PHONY: bench
 bench: ## Render benchmarks (see docs/performance.md)
 	go test -run '^$$' -bench . -benchmem -count $${COUNT:-5} ./pkg/compiler/
+
+.PHONY: bench-run
+bench-run: ## run on the local cluster: requests, submit latency vs kubectl create, 20 concurrent --wait (docs/performance.md)
+	hack/bench-run.sh
 
 .PHONY: lint
 lint: fmt-check vet staticcheck tidy-check ## gofmt, go vet, staticcheck (pinned), go mod tidy

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: bring the local cluster up if needed, run the training
-# example through `kubectl mlpipe` (kubectl plugin discovery), follow it to
-# the end and show which node each step ran on.
+# example with `kubectl mlpipe run --wait` (through kubectl plugin
+# discovery), following it to its end, then describe it, print a step's
+# logs and show which node each step ran on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXAMPLE=${EXAMPLE:-examples/training.yaml}
@@ -21,15 +22,17 @@ say "kubectl mlpipe validate -f $EXAMPLE"
 kubectl mlpipe validate -f "$EXAMPLE"
 say "kubectl mlpipe render -f $EXAMPLE -o mermaid"
 kubectl mlpipe render -f "$EXAMPLE" -o mermaid
-say "kubectl mlpipe render -f $EXAMPLE -p deploy=true | kubectl create -f -"
-run=$(kubectl mlpipe render -f "$EXAMPLE" -p deploy=true | kubectl -n "$ns" create -f - -o name)
-echo "$run created"
-say "waiting for $run to finish"
-start=$(date +%s)
-kubectl -n "$ns" wait --for=condition=Succeeded --timeout=180s "$run"
-echo "finished in $(( $(date +%s) - start ))s"
+say "kubectl mlpipe run -n $ns -f $EXAMPLE -p deploy=true --wait"
+out=$(kubectl mlpipe run -n "$ns" -f "$EXAMPLE" -p deploy=true --wait)
+echo "$out"
+run=${out#pipelinerun.tekton.dev/}
+run=${run%% *}
+say "kubectl mlpipe describe $run -n $ns"
+kubectl mlpipe describe "$run" -n "$ns"
+say "kubectl mlpipe logs $run train -n $ns"
+kubectl mlpipe logs "$run" train -n "$ns"
 say "where each step ran"
-kubectl -n "$ns" get pods -l "tekton.dev/pipelineRun=${run#*/}" \
+kubectl -n "$ns" get pods -l "tekton.dev/pipelineRun=$run" \
 	-o custom-columns='STEP:.metadata.labels.mlpipe\.dev/step,NODE:.spec.nodeName,PHASE:.status.phase' --sort-by=.status.startTime
 echo >&2
 kubectl get nodes -L node-pool,accelerator >&2

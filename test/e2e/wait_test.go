@@ -250,7 +250,9 @@ spec:
 		t.Fatalf("run --wait: %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
 	}
 	name := runName(t, stdout.String())
-	for _, want := range []string{"late Running on cpu-2", "late Succeeded", name + " Succeeded — 1/1 steps done"} {
+	// The step's Running state can pass while the watches are still backing
+	// off after the outage; its end and the run's may not be missed.
+	for _, want := range []string{"late Succeeded", name + " Succeeded — 1/1 steps done"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}
