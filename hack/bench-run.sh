@@ -31,7 +31,8 @@ if ! bash test/cluster/status.sh >/dev/null 2>&1; then
 	started=1
 fi
 echo "# building kubectl-mlpipe and runperf in $tmp" >&2
-CGO_ENABLED=0 go build -trimpath -o "$tmp/kubectl-mlpipe" ./cmd/kubectl-mlpipe
+# As released: stripped (.goreleaser.yaml, make build).
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/kubectl-mlpipe" ./cmd/kubectl-mlpipe
 CGO_ENABLED=0 go build -o "$tmp/runperf" ./hack/runperf
 export PATH="$tmp:$PATH"
 kubectl create namespace "$ns" >/dev/null

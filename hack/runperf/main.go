@@ -60,18 +60,24 @@ func main() {
 	}
 }
 
-// response matches client-go's -v=6 line for each request sent.
-var response = regexp.MustCompile(`"Response" verb="(\w+)" url="([^"]+)" status="([^"]*)"`)
+// response matches client-go's -v=6 line for each request sent, in the
+// structured form (client-go 0.33+) and the older one kubectl may print.
+var response = regexp.MustCompile(`"Response" verb="(\w+)" url="([^"]+)" status="([^"]*)"|round_trippers\.go:\d+\] ([A-Z]+) (\S+) (\d{3} [A-Za-z ]+?) in \d+ milliseconds`)
 
 // requests lists the requests in a -v=6 log, as "VERB path?query status".
 func requests(log string) []string {
 	var out []string
 	for _, m := range response.FindAllStringSubmatch(log, -1) {
-		url := m[2]
-		if i := strings.Index(url, "/api"); i >= 0 {
-			url = url[i:]
+		verb, url, status := m[1], m[2], m[3]
+		if verb == "" {
+			verb, url, status = m[4], m[5], m[6]
 		}
-		out = append(out, m[1]+" "+url+" → "+m[3])
+		if i := strings.Index(url, "//"); i >= 0 {
+			if j := strings.Index(url[i+2:], "/"); j >= 0 {
+				url = url[i+2+j:]
+			}
+		}
+		out = append(out, verb+" "+url+" → "+status)
 	}
 	return out
 }
@@ -141,8 +147,27 @@ func submit(ns, spec string, runs int) error {
 		s := stats(times[j])
 		fmt.Printf("| `%s` | %.1f | %.1f | %.1f | %.1f |\n", c.label, ms(s.median), ms(s.p90), ms(s.min), ms(s.max))
 	}
-	kc, mp := stats(times[0]).median, stats(times[1]).median
-	fmt.Printf("\nRatio of medians, `kubectl mlpipe run` / `kubectl create`: %.2f\n", float64(mp)/float64(kc))
+	kc, mp, direct := stats(times[0]).median, stats(times[1]).median, stats(times[2]).median
+	fmt.Printf("\nRatio of medians, `kubectl mlpipe run` / `kubectl create`: %.2f; `kubectl-mlpipe run` / `kubectl create`: %.2f\n", float64(mp)/float64(kc), float64(direct)/float64(kc))
+
+	// What kubectl's plugin dispatch costs before the plugin starts: the
+	// same no-op through kubectl and directly, alternately.
+	var via, bare []time.Duration
+	for i := -2; i < runs; i++ {
+		for _, argv := range [][]string{{"kubectl", "mlpipe", "version"}, {"kubectl-mlpipe", "version"}} {
+			start := time.Now()
+			if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+				return fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, out)
+			}
+			if i >= 0 && argv[0] == "kubectl" {
+				via = append(via, time.Since(start))
+			} else if i >= 0 {
+				bare = append(bare, time.Since(start))
+			}
+		}
+	}
+	v, b := stats(via).median, stats(bare).median
+	fmt.Printf("\n`kubectl mlpipe version` %.1f ms, `kubectl-mlpipe version` %.1f ms (medians of %d): kubectl's plugin dispatch costs %.1f ms of each `kubectl mlpipe` command.\n", ms(v), ms(b), runs, ms(v-b))
 	return nil
 }
 

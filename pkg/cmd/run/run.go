@@ -61,6 +61,11 @@ type Options struct {
 
 // NewCmd returns the run command.
 func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	cmd, _ := newCmd(cf, streams)
+	return cmd
+}
+
+func newCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) (*cobra.Command, *Options) {
 	o := &Options{
 		PrintFlags:  genericclioptions.NewPrintFlags("created").WithTypeSetter(render.Scheme),
 		ConfigFlags: cf,
@@ -121,7 +126,7 @@ keeps the created object's name. Ctrl-C stops waiting, not the run.
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "with --wait or --follow, stop waiting after this long (exit 3; the run goes on); 0 waits for ever")
 	o.PrintFlags.AddFlags(cmd)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
-	return cmd
+	return cmd, o
 }
 
 // Complete checks flags and resolves the namespace and printer.
@@ -193,6 +198,21 @@ func (o *Options) clientsFromFlags() (*util.Clients, discovery.DiscoveryInterfac
 
 // Run compiles the spec and creates the run.
 func (o *Options) Run(ctx context.Context) error {
+	// Connect and check for Tekton while the spec is read and compiled: the
+	// TLS handshake and the discovery request overlap the compiler's work.
+	// An invalid spec still wins, and nothing is written before both are done.
+	nsErr := o.namespace()
+	var connected chan connection
+	if o.DryRun != DryRunClient && nsErr == nil {
+		connected = make(chan connection, 1)
+		go func() {
+			c, dc, err := o.newClients()
+			if err == nil {
+				err = o.checkTekton(dc)
+			}
+			connected <- connection{c, err}
+		}()
+	}
 	sources, err := input.Read(o.Filenames, false, o.In)
 	if err != nil {
 		return &util.ExitError{Code: util.ExitInvalid, Err: err}
@@ -205,8 +225,8 @@ func (o *Options) Run(ctx context.Context) error {
 		return util.UsageError(o.cmdPath, "%s holds %d pipelines; run takes one", sources[0].Name, len(docs))
 	}
 	doc := docs[0]
-	if err := o.namespace(); err != nil && o.DryRun != DryRunClient {
-		return err
+	if nsErr != nil && o.DryRun != DryRunClient {
+		return nsErr
 	}
 	specNS := doc.Pipeline.Metadata.Namespace
 	if specNS != "" && o.nsSet && specNS != o.ns {
@@ -229,13 +249,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun == DryRunClient {
 		return o.print(pr)
 	}
-	c, dc, err := o.newClients()
-	if err != nil {
-		return err
+	conn := <-connected
+	if conn.err != nil {
+		return conn.err
 	}
-	if err := o.checkTekton(dc); err != nil {
-		return err
-	}
+	c := conn.clients
 	created, err := o.create(ctx, c.Tekton, pr)
 	if err != nil {
 		return err
@@ -252,6 +270,12 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.followLogs(ctx, c, created.Name)
 	}
 	return nil
+}
+
+// connection is the clients, or why there are none (no cluster, no Tekton).
+type connection struct {
+	clients *util.Clients
+	err     error
 }
 
 // checkTekton turns a cluster without Tekton into a plain sentence.
