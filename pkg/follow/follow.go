@@ -2,7 +2,8 @@
 // pods' warning events) and hands each new view of it to the caller. It
 // watches and never polls: informers list once, then watch, and re-establish
 // a broken watch (an apiserver restart) on their own, resuming from the last
-// resource version they saw.
+// resource version they saw. StartWatch gives the same informers to other
+// followers (logs -f).
 package follow
 
 import (
@@ -11,15 +12,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/status"
 )
@@ -44,81 +42,12 @@ var ErrDeleted = errors.New("the run was deleted")
 func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	runLabel := "tekton.dev/pipelineRun=" + t.Name
-	prs := t.Tekton.TektonV1().PipelineRuns(t.Namespace)
-	trs := t.Tekton.TektonV1().TaskRuns(t.Namespace)
-	pods := t.Kube.CoreV1().Pods(t.Namespace)
-	events := t.Kube.CoreV1().Events(t.Namespace)
-	byName := fields.OneTermEqualSelector("metadata.name", t.Name).String()
-	warnings := fields.AndSelectors(fields.OneTermEqualSelector("type", corev1.EventTypeWarning), fields.OneTermEqualSelector("involvedObject.kind", "Pod")).String()
-
-	informers := map[string]cache.SharedIndexInformer{
-		"pipelineruns": informer(t.Tekton, &v1.PipelineRun{},
-			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-				o.FieldSelector = byName
-				return prs.List(ctx, o)
-			},
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-				o.FieldSelector = byName
-				return prs.Watch(ctx, o)
-			}),
-		"taskruns": informer(t.Tekton, &v1.TaskRun{},
-			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-				o.LabelSelector = runLabel
-				return trs.List(ctx, o)
-			},
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-				o.LabelSelector = runLabel
-				return trs.Watch(ctx, o)
-			}),
-		"pods": informer(t.Kube, &corev1.Pod{},
-			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-				o.LabelSelector = runLabel
-				return pods.List(ctx, o)
-			},
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-				o.LabelSelector = runLabel
-				return pods.Watch(ctx, o)
-			}),
-		"events": informer(t.Kube, &corev1.Event{},
-			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-				o.FieldSelector = warnings
-				return events.List(ctx, o)
-			},
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-				o.FieldSelector = warnings
-				return events.Watch(ctx, o)
-			}),
+	w, err := StartWatch(ctx, t, true)
+	if err != nil {
+		return status.Run{}, err
 	}
-
-	changed := make(chan struct{}, 1)
-	poke := func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	handler := cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { poke() },
-		UpdateFunc: func(any, any) { poke() },
-		DeleteFunc: func(any) { poke() },
-	}
-	var synced []cache.InformerSynced
-	for name, inf := range informers {
-		if _, err := inf.AddEventHandler(handler); err != nil {
-			return status.Run{}, err
-		}
-		if t.WatchError != nil {
-			resource := name
-			_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-				t.WatchError(resource, err)
-			})
-		}
-		synced = append(synced, inf.HasSynced)
-		go inf.RunWithContext(ctx)
-	}
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
-		return status.Run{}, ctx.Err()
+	view := func(pr *v1.PipelineRun, trs []*v1.TaskRun) status.Run {
+		return status.Build(pr, trs, Items[*corev1.Pod](w.Pods), Items[*corev1.Event](w.Events))
 	}
 	first := true
 	var last status.Run
@@ -126,7 +55,7 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 	// run's end can arrive before its last TaskRun update. Give those a moment.
 	var settle <-chan time.Time
 	for {
-		obj, ok, _ := informers["pipelineruns"].GetStore().GetByKey(t.Namespace + "/" + t.Name)
+		obj, ok, _ := w.Runs.GetStore().GetByKey(t.Namespace + "/" + t.Name)
 		if !ok {
 			if first {
 				return status.Run{}, fmt.Errorf("no run %q in namespace %q", t.Name, t.Namespace)
@@ -134,7 +63,8 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 			return last, ErrDeleted
 		}
 		first = false
-		last = status.Build(obj.(*v1.PipelineRun), items[*v1.TaskRun](informers["taskruns"]), items[*corev1.Pod](informers["pods"]), items[*corev1.Event](informers["events"]))
+		pr := obj.(*v1.PipelineRun)
+		last = view(pr, Items[*v1.TaskRun](w.TaskRuns))
 		switch {
 		case !last.Done():
 			update(last)
@@ -153,36 +83,19 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 			// A watch that is still catching up (after an apiserver restart
 			// the reflectors back off for seconds) would leave the steps'
 			// last states out: read them once, directly.
-			if fresh, err := trs.List(ctx, metav1.ListOptions{LabelSelector: runLabel}); err == nil {
+			fresh, err := t.Tekton.TektonV1().TaskRuns(t.Namespace).List(ctx, metav1.ListOptions{LabelSelector: pipeline.PipelineRunLabelKey + "=" + t.Name})
+			if err == nil {
 				var trItems []*v1.TaskRun
 				for i := range fresh.Items {
 					trItems = append(trItems, &fresh.Items[i])
 				}
-				last = status.Build(obj.(*v1.PipelineRun), trItems, items[*corev1.Pod](informers["pods"]), items[*corev1.Event](informers["events"]))
+				last = view(pr, trItems)
 			}
 			update(last)
 			return last, nil
-		case <-changed:
+		case <-w.Changed:
 		}
 	}
-}
-
-// informer lists and watches through list and w; client tells the reflector
-// whether it can stream the initial list (fake clientsets cannot).
-func informer(client any, example runtime.Object, list cache.ListWithContextFunc, w cache.WatchFuncWithContext) cache.SharedIndexInformer {
-	lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{ListWithContextFunc: list, WatchFuncWithContext: w}, client)
-	return cache.NewSharedIndexInformerWithOptions(lw, example, cache.SharedIndexInformerOptions{})
-}
-
-func items[T any](inf cache.SharedIndexInformer) []T {
-	all := inf.GetStore().List()
-	out := make([]T, 0, len(all))
-	for _, o := range all {
-		if v, ok := o.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // settled reports whether no step with a TaskRun still looks unfinished.

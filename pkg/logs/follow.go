@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/tektoncd/pipeline/pkg/apis/pipeline"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
+
+	runwatch "github.com/mlpipe/kubectl-mlpipe/pkg/follow"
 )
 
 // follow streams the steps of a running run as they start, until each has
@@ -23,66 +21,14 @@ import (
 func follow(ctx context.Context, o Options, p *printer, run string, steps []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	byName := fields.OneTermEqualSelector("metadata.name", run).String()
-	runLabel := pipeline.PipelineRunLabelKey + "=" + run
-	prs := o.Tekton.TektonV1().PipelineRuns(o.Namespace)
-	trs := o.Tekton.TektonV1().TaskRuns(o.Namespace)
-	pods := o.Kube.CoreV1().Pods(o.Namespace)
-	prInf := informer(o.Tekton, &v1.PipelineRun{},
-		func(ctx context.Context, lo metav1.ListOptions) (runtime.Object, error) {
-			lo.FieldSelector = byName
-			return prs.List(ctx, lo)
-		},
-		func(ctx context.Context, lo metav1.ListOptions) (watch.Interface, error) {
-			lo.FieldSelector = byName
-			return prs.Watch(ctx, lo)
-		})
-	trInf := informer(o.Tekton, &v1.TaskRun{},
-		func(ctx context.Context, lo metav1.ListOptions) (runtime.Object, error) {
-			lo.LabelSelector = runLabel
-			return trs.List(ctx, lo)
-		},
-		func(ctx context.Context, lo metav1.ListOptions) (watch.Interface, error) {
-			lo.LabelSelector = runLabel
-			return trs.Watch(ctx, lo)
-		})
-	podInf := informer(o.Kube, &corev1.Pod{},
-		func(ctx context.Context, lo metav1.ListOptions) (runtime.Object, error) {
-			lo.LabelSelector = runLabel
-			return pods.List(ctx, lo)
-		},
-		func(ctx context.Context, lo metav1.ListOptions) (watch.Interface, error) {
-			lo.LabelSelector = runLabel
-			return pods.Watch(ctx, lo)
-		})
-
-	changed := make(chan struct{}, 1)
-	poke := func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	handler := cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { poke() },
-		UpdateFunc: func(any, any) { poke() },
-		DeleteFunc: func(any) { poke() },
-	}
-	var synced []cache.InformerSynced
-	for _, inf := range []cache.SharedIndexInformer{prInf, trInf, podInf} {
-		if _, err := inf.AddEventHandler(handler); err != nil {
-			return err
-		}
-		synced = append(synced, inf.HasSynced)
-		go inf.RunWithContext(ctx)
-	}
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
-		return ctx.Err()
+	w, err := runwatch.StartWatch(ctx, runwatch.Target{Tekton: o.Tekton, Kube: o.Kube, Namespace: o.Namespace, Name: run}, false)
+	if err != nil {
+		return err
 	}
 
 	f := &follower{
 		o: o, p: p, run: run, steps: steps,
-		prs: prInf.GetStore(), trs: trInf.GetStore(), pods: podInf.GetStore(),
+		prs: w.Runs.GetStore(), trs: w.TaskRuns.GetStore(), pods: w.Pods.GetStore(),
 		state:   map[string]*stepState{},
 		fetched: map[string]*corev1.Pod{},
 		results: make(chan result),
@@ -108,18 +54,11 @@ func follow(ctx context.Context, o Options, p *printer, run string, steps []stri
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-changed:
+		case <-w.Changed:
 		case r := <-f.results:
 			f.finished(ctx, r)
 		}
 	}
-}
-
-// informer lists and watches through list and w; client tells the reflector
-// whether it can stream the initial list (fake clientsets cannot).
-func informer(client any, example runtime.Object, list cache.ListWithContextFunc, w cache.WatchFuncWithContext) cache.SharedIndexInformer {
-	lw := cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{ListWithContextFunc: list, WatchFuncWithContext: w}, client)
-	return cache.NewSharedIndexInformerWithOptions(lw, example, cache.SharedIndexInformerOptions{})
 }
 
 type follower struct {
