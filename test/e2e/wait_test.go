@@ -10,13 +10,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/testio"
 )
 
 // failingSpec makes train fail with exit code 3 (the KWOK failure label), so
@@ -264,23 +265,7 @@ spec:
 	}
 }
 
-// syncBuffer collects a running command's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testio.SyncBuffer
 
 func waitFor(t *testing.T, b *syncBuffer, want string, timeout time.Duration) {
 	t.Helper()

@@ -1,10 +1,8 @@
 package util
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,25 +15,11 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/liveview"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/testio"
 )
 
-// syncBuffer is written by the view's goroutine and read by the test's.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testio.SyncBuffer
 
 func runningRun() *v1.PipelineRun {
 	pr := &v1.PipelineRun{
