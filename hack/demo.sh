@@ -23,8 +23,7 @@ kubectl mlpipe validate -f "$EXAMPLE"
 say "kubectl mlpipe render -f $EXAMPLE -o mermaid"
 kubectl mlpipe render -f "$EXAMPLE" -o mermaid
 say "kubectl mlpipe run -n $ns -f $EXAMPLE -p deploy=true --wait"
-out=$(kubectl mlpipe run -n "$ns" -f "$EXAMPLE" -p deploy=true --wait)
-echo "$out"
+out=$(kubectl mlpipe run -n "$ns" -f "$EXAMPLE" -p deploy=true --wait | tee /dev/stderr)
 run=${out#pipelinerun.tekton.dev/}
 run=${run%% *}
 say "kubectl mlpipe describe $run -n $ns"
