@@ -27,6 +27,7 @@ kind: Pipeline
 metadata: {name: failing}
 spec:
   image: busybox:1.36
+  settings: {pod: {nodeSelector: {node-pool: cpu}}}
   steps:
     - {name: prepare, command: [echo, hi], outputs: [rows]}
     - name: train
