@@ -75,6 +75,7 @@ is deleted except the --keep newest.
 	}
 	cmd.Flags().StringVar(&o.Pipeline, "pipeline", "", "delete the runs of this pipeline")
 	cmd.Flags().IntVar(&o.Keep, "keep", 0, "with --pipeline, keep this many of the newest runs")
+	_ = cmd.RegisterFlagCompletionFunc("pipeline", util.CompletePipelines(cf))
 	return cmd
 }
 

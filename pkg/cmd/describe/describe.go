@@ -46,7 +46,12 @@ like 'run --wait' and exits with its outcome.
   kubectl mlpipe describe --last churn-training
   kubectl mlpipe describe churn-training-x7k2p -w`,
 		Args:              cobra.MaximumNArgs(1),
-		ValidArgsFunction: util.CompleteRuns(cf),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if o.Last {
+				return util.CompletePipelines(cf)(cmd, args, prefix)
+			}
+			return util.CompleteRuns(cf)(cmd, args, prefix)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !o.Last && len(args) != 1 {
 				return util.UsageError(cmd.CommandPath(), "name the run to describe, or pass --last")
