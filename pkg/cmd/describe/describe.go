@@ -45,7 +45,7 @@ like 'run --wait' and exits with its outcome.
 		Example: `  kubectl mlpipe describe churn-training-x7k2p
   kubectl mlpipe describe --last churn-training
   kubectl mlpipe describe churn-training-x7k2p -w`,
-		Args:              cobra.MaximumNArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			if o.Last {
 				return util.CompletePipelines(cf)(cmd, args, prefix)
