@@ -295,14 +295,18 @@ func (o *Options) checkTekton(dc discovery.DiscoveryInterface) error {
 	return fmt.Errorf("Tekton Pipelines (tekton.dev/v1) is not installed in context %q: install it (https://tekton.dev/docs/installation/pipelines/) or pick another context with --context", o.context)
 }
 
-// create makes the one write. A retry that meets AlreadyExists for a run
-// with the same name and spec hash is our own earlier attempt.
+// create makes the one write. The run's name is chosen here, so the write
+// is safe to repeat: one whose answer was lost is sent again, and the
+// AlreadyExists it then meets, for a run with the same name and spec hash,
+// is our own earlier attempt.
 func (o *Options) create(ctx context.Context, tc tekton.Interface, pr *v1.PipelineRun) (*v1.PipelineRun, error) {
 	opts := metav1.CreateOptions{FieldManager: o.FieldManager}
 	if o.DryRun == DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	created, err := tc.TektonV1().PipelineRuns(o.ns).Create(ctx, pr, opts)
+	created, err := createRetrying(ctx, o.ErrOut, func() (*v1.PipelineRun, error) {
+		return tc.TektonV1().PipelineRuns(o.ns).Create(ctx, pr, opts)
+	})
 	switch {
 	case err == nil:
 		return created, nil

@@ -1,0 +1,58 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+)
+
+// createAttempts bounds how often a create is sent; client-go itself never
+// repeats a write.
+const createAttempts = 4
+
+// retryDelay is the pause before the nth repeat (1, 2, …); tests shorten it.
+var retryDelay = func(n int) time.Duration { return time.Duration(1<<(n-1)) * 250 * time.Millisecond }
+
+// createRetrying sends create until it gets an answer that is not a
+// transient failure, saying so on errOut each time it tries again.
+func createRetrying(ctx context.Context, errOut io.Writer, create func() (*v1.PipelineRun, error)) (*v1.PipelineRun, error) {
+	if errOut == nil {
+		errOut = io.Discard
+	}
+	for n := 1; ; n++ {
+		pr, err := create()
+		if err == nil || n == createAttempts || !transient(err) || ctx.Err() != nil {
+			return pr, err
+		}
+		fmt.Fprintf(errOut, "the create got no answer (%v); sending it again (%d/%d)\n", err, n, createAttempts-1)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(retryDelay(n)):
+		}
+	}
+}
+
+// transient reports an error after which the write may or may not have been
+// stored, or was not taken yet: a lost connection or response, a timeout,
+// an apiserver that is starting or overloaded.
+func transient(err error) bool {
+	var ne net.Error
+	switch {
+	case utilnet.IsProbableEOF(err), utilnet.IsConnectionReset(err), utilnet.IsHTTP2ConnectionLost(err), utilnet.IsConnectionRefused(err):
+		return true
+	case errors.As(err, &ne) && ne.Timeout():
+		return true
+	case apierrors.IsServerTimeout(err), apierrors.IsTimeout(err), apierrors.IsTooManyRequests(err),
+		apierrors.IsServiceUnavailable(err), apierrors.IsInternalError(err):
+		return true
+	}
+	return false
+}
