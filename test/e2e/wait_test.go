@@ -223,18 +223,7 @@ spec:
       command: [echo, done]
       settings: {pod: {nodeSelector: {mlpipe.dev/e2e-late: ` + ns + `}}}
 `
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "kubectl", "mlpipe", "run", "-n", ns, "-f", "-", "--wait")
-	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "KUBECONFIG="+kubeconfig, "NO_COLOR=1")
-	cmd.Stdin = strings.NewReader(spec)
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, &stderr, "late Pending — Unschedulable", 60*time.Second)
+	cmd, stdout, stderr := startWait(t, ns, spec, "late Pending — Unschedulable")
 
 	out, err := exec.Command(filepath.Join(repoRoot, "test", "cluster", "restart.sh"), "kube-apiserver", "3").CombinedOutput()
 	if err != nil {
@@ -242,7 +231,7 @@ spec:
 	}
 	t.Logf("%s", bytes.TrimSpace(out))
 	label := []byte(`{"metadata":{"labels":{"mlpipe.dev/e2e-late":"` + ns + `"}}}`)
-	if _, err := kube.CoreV1().Nodes().Patch(ctx, "cpu-2", types.MergePatchType, label, metav1.PatchOptions{}); err != nil {
+	if _, err := kube.CoreV1().Nodes().Patch(context.Background(), "cpu-2", types.MergePatchType, label, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
