@@ -90,3 +90,24 @@ func TestLogs(t *testing.T) {
 		t.Errorf("logs of a deleted pod:\nstdout: %q\nstderr: %s", gone.Stdout, gone.Stderr)
 	}
 }
+
+// logs -f of a run that has just started waits for each step and streams
+// it, and ends once the last step has.
+func TestLogsFollowARunningRun(t *testing.T) {
+	ns := namespace(t)
+	name := runName(t, must(t, mlpipe(t, "", "run", "-n", ns, "-f", filepath.Join(repoRoot, "examples", "training.yaml")), "run").Stdout)
+	r := must(t, mlpipe(t, "", "logs", "-n", ns, name, "-f"), "logs -f")
+	for _, step := range []string{"load-data", "preprocess", "train", "evaluate", "notify"} {
+		if !strings.Contains(r.Stdout, "["+step+"] "+kwokLine) {
+			t.Errorf("logs -f lacks %s's lines:\nstdout: %s\nstderr: %s", step, r.Stdout, r.Stderr)
+		}
+	}
+	if !strings.Contains(r.Stderr, "[deploy] skipped") {
+		t.Errorf("logs -f should say deploy was skipped:\n%s", r.Stderr)
+	}
+	// notify, the finally step, runs last: having its lines, logs -f waited
+	// for the whole run.
+	if !strings.HasSuffix(r.Stdout, "[notify] kwok: the step's results, if any, are in its termination message.\n") {
+		t.Errorf("logs -f should end with the finally step's lines:\n%s", r.Stdout)
+	}
+}
