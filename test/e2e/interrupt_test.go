@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -25,7 +24,7 @@ func startWait(t *testing.T, ns, spec, want string) (*exec.Cmd, *syncBuffer, *sy
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, "kubectl", "mlpipe", "run", "-n", ns, "-f", "-", "--wait")
 	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "KUBECONFIG="+kubeconfig, "NO_COLOR=1")
+	cmd.Env = append(pluginEnv(), "NO_COLOR=1")
 	cmd.Stdin = strings.NewReader(spec)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}

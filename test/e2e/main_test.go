@@ -116,7 +116,7 @@ func command(t *testing.T, stdin string, name string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "KUBECONFIG="+kubeconfig, "NO_COLOR=1")
+	cmd.Env = append(pluginEnv(), "NO_COLOR=1")
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -128,6 +128,12 @@ func command(t *testing.T, stdin string, name string, args ...string) result {
 		t.Fatalf("%s %v: %v", name, args, err)
 	}
 	return result{out.String(), errOut.String(), code}
+}
+
+// pluginEnv is this process's environment with the built plugin first on
+// PATH and the local cluster's kubeconfig.
+func pluginEnv() []string {
+	return append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "KUBECONFIG="+kubeconfig)
 }
 
 func mlpipe(t *testing.T, stdin string, args ...string) result {

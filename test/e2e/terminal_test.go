@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -24,7 +23,7 @@ func onTerminal(t *testing.T, env []string, args ...string) string {
 	}
 	cmd := exec.Command("script", "-qefc", "kubectl mlpipe "+strings.Join(quoted, " "), "/dev/null")
 	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "KUBECONFIG="+kubeconfig, "TERM=xterm", "COLUMNS=200", "LINES=50")
+	cmd.Env = append(pluginEnv(), "TERM=xterm", "COLUMNS=200", "LINES=50")
 	cmd.Env = append(withoutNoColor(cmd.Env), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

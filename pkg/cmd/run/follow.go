@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/liveview"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/logs"
@@ -13,24 +15,20 @@ import (
 // transitions on stderr, and exits as --wait does. The transitions are
 // printed line by line even on a terminal: an in-place table would tear
 // the log lines around it.
-func (o *Options) followLogs(ctx context.Context, c *util.Clients, name string) error {
+func (o *Options) followLogs(ctx context.Context, c *util.Clients, created *v1.PipelineRun) error {
 	view := liveview.For(o.ErrOut)
 	view.TTY = false
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	logsDone := make(chan error, 1)
 	go func() {
-		pr, err := util.GetRun(ctx, c.Tekton, c.Namespace, name)
-		if err == nil {
-			err = logs.Print(ctx, logs.Options{
-				Tekton: c.Tekton, Kube: c.Kube, Namespace: c.Namespace,
-				Source: logs.NewPodLogSource(c.Kube), Follow: true,
-				Out: o.Out, ErrOut: o.ErrOut,
-			}, pr)
-		}
-		logsDone <- err
+		logsDone <- logs.Print(ctx, logs.Options{
+			Tekton: c.Tekton, Kube: c.Kube, Namespace: c.Namespace,
+			Source: logs.NewPodLogSource(c.Kube), Follow: true,
+			Out: o.Out, ErrOut: o.ErrOut,
+		}, created)
 	}()
-	r, waitErr := util.Wait(ctx, c, name, view, o.Timeout)
+	r, waitErr := util.Wait(ctx, c, created.Name, view, o.Timeout)
 	if !r.Phase.Done() {
 		// Timed out, interrupted or the watch broke: the run goes on, and
 		// so would the stream.

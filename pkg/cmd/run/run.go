@@ -267,7 +267,7 @@ func (o *Options) Run(ctx context.Context) error {
 		_, err = util.Wait(ctx, c, created.Name, liveview.For(o.ErrOut), o.Timeout)
 		return err
 	case o.Follow:
-		return o.followLogs(ctx, c, created.Name)
+		return o.followLogs(ctx, c, created)
 	}
 	return nil
 }
