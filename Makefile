@@ -37,7 +37,7 @@ test-cli: build ## Run the built plugin through kubectl's plugin discovery on ev
 
 .PHONY: test-e2e
 test-e2e: ## End-to-end tests on the local cluster (started and stopped if it is not up)
-	go test -tags e2e -count=1 -timeout 60m -v ./test/e2e/
+	go test -tags e2e -count=1 -timeout 60m -parallel 6 -v ./test/e2e/
 
 .PHONY: update-golden
 update-golden: ## Rewrite golden files (review the diff!)

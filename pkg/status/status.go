@@ -253,10 +253,21 @@ func fromTaskRun(s *Step, tr *v1.TaskRun, pod *corev1.Pod, warning *corev1.Event
 	for _, res := range tr.Status.Results {
 		s.Results = append(s.Results, Result{Name: res.Name, Value: paramString(res.Value)})
 	}
+	oomKilled := ""
 	for _, st := range tr.Status.Steps {
 		if t := st.Terminated; t != nil && t.ExitCode != 0 {
 			code := t.ExitCode
 			s.ExitCode = &code
+			if t.Reason == reasonOOMKilled {
+				oomKilled = st.Container
+			}
+		}
+	}
+	if pod != nil && oomKilled == "" {
+		for _, cs := range pod.Status.ContainerStatuses {
+			if t := cs.State.Terminated; t != nil && t.Reason == reasonOOMKilled {
+				oomKilled = cs.Name
+			}
 		}
 	}
 	if pod != nil {
@@ -275,12 +286,17 @@ func fromTaskRun(s *Step, tr *v1.TaskRun, pod *corev1.Pod, warning *corev1.Event
 		case v1.TaskRunReasonTimedOut:
 			s.Phase = TimedOut
 		}
-		if s.ExitCode != nil {
+		// A step stopped for its timeout or a cancel keeps Tekton's reason: the
+		// exit code Tekton records for the killed container says nothing more.
+		if s.ExitCode != nil && s.Phase == Failed {
 			s.Reason = "exit code " + strconv.Itoa(int(*s.ExitCode))
 			// Tekton's message only repeats the code.
 			if strings.Contains(s.Message, "exited with code") {
 				s.Message = ""
 			}
+		}
+		if oomKilled != "" {
+			s.Reason, s.Message = reasonOOMKilled, oomMessage(oomKilled, tr, pod, s.ExitCode)
 		}
 		return
 	}
@@ -308,6 +324,40 @@ func fromTaskRun(s *Step, tr *v1.TaskRun, pod *corev1.Pod, warning *corev1.Event
 	}
 }
 
+const reasonOOMKilled = "OOMKilled"
+
+// oomMessage says which container the kernel killed for memory and what its
+// limit was (from the pod, else from the TaskRun's resolved spec).
+func oomMessage(container string, tr *v1.TaskRun, pod *corev1.Pod, code *int32) string {
+	var limit string
+	if pod != nil {
+		for _, c := range pod.Spec.Containers {
+			if c.Name == container {
+				if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+					limit = q.String()
+				}
+			}
+		}
+	}
+	if limit == "" && tr.Status.TaskSpec != nil {
+		for _, st := range tr.Status.TaskSpec.Steps {
+			if "step-"+st.Name == container {
+				if q, ok := st.ComputeResources.Limits[corev1.ResourceMemory]; ok {
+					limit = q.String()
+				}
+			}
+		}
+	}
+	msg := "killed for using more memory than its limit"
+	if limit != "" {
+		msg = "killed for memory: memory limit " + limit
+	}
+	if code != nil {
+		msg += ", exit code " + strconv.Itoa(int(*code))
+	}
+	return msg
+}
+
 // podBlocked explains a pod that is not running: the scheduler's verdict,
 // a container that cannot start, or the newest warning event.
 func podBlocked(pod *corev1.Pod, warning *corev1.Event) (string, string, bool) {
@@ -331,11 +381,23 @@ func podBlocked(pod *corev1.Pod, warning *corev1.Event) (string, string, bool) {
 		// A warning from before the pod was placed (the scheduler's own
 		// FailedScheduling) no longer explains anything.
 		if warning != nil && warning.Reason != "FailedScheduling" && !eventTime(warning).Before(scheduledAt(pod)) {
-			return warning.Reason, warning.Message, true
+			return eventReason(warning), warning.Message, true
 		}
 		return "Starting", "scheduled on " + pod.Spec.NodeName + "; starting containers", true
 	}
 	return "", "", false
+}
+
+// eventReason names a kubelet warning as the container status will name it a
+// moment later: its image-pull events say only "Failed" and "BackOff".
+func eventReason(e *corev1.Event) string {
+	switch {
+	case e.Reason == "Failed" && strings.HasPrefix(e.Message, "Failed to pull image"):
+		return "ErrImagePull"
+	case e.Reason == "BackOff" && strings.HasPrefix(e.Message, "Back-off pulling image"):
+		return "ImagePullBackOff"
+	}
+	return e.Reason
 }
 
 // scheduledAt is when the pod was bound to its node, zero if unknown.

@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -115,6 +116,41 @@ func TestBuildFailedRun(t *testing.T) {
 	}
 }
 
+// A step the kernel killed for memory is named OOMKilled with its limit,
+// from the TaskRun's step state or, failing that, the pod's container status.
+func TestOOMKilledStepShowsItsLimit(t *testing.T) {
+	for _, fromPod := range []bool{false, true} {
+		pr := pipelineRun(cond(corev1.ConditionFalse, "Failed", ""))
+		train := taskRun("train", cond(corev1.ConditionFalse, "Failed", `"step-main" exited with code 137`), 1, 4)
+		killed := &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled"}
+		p := pod("train", "real-cpu-1")
+		p.Spec.Containers = []corev1.Container{{Name: "step-main", Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("24Mi")}}}}
+		if fromPod {
+			train.Status.Steps = []v1.StepState{{Name: "main", Container: "step-main", ContainerState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137}}}}
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "step-main", State: corev1.ContainerState{Terminated: killed}}}
+		} else {
+			train.Status.Steps = []v1.StepState{{Name: "main", Container: "step-main", ContainerState: corev1.ContainerState{Terminated: killed}}}
+		}
+		r := Build(pr, []*v1.TaskRun{train}, []*corev1.Pod{p}, nil)
+		s := r.Step("train")
+		if s.Phase != Failed || s.Reason != "OOMKilled" || s.Message != "killed for memory: memory limit 24Mi, exit code 137" {
+			t.Errorf("from pod %v: %s %q %q", fromPod, s.Phase, s.Reason, s.Message)
+		}
+	}
+}
+
+// A step stopped by its timeout keeps Tekton's reason, not the exit code
+// Tekton records for the container it killed.
+func TestTimedOutStepKeepsTektonsReason(t *testing.T) {
+	pr := pipelineRun(cond(corev1.ConditionFalse, "Failed", ""))
+	tr := taskRun("train", cond(corev1.ConditionFalse, "TaskRunTimeout", `TaskRun "churn-x7k2p-train" failed to finish within "4s"`), 1, 5)
+	tr.Status.Steps = []v1.StepState{{Name: "main", ContainerState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "TaskRunTimeout"}}}}
+	r := Build(pr, []*v1.TaskRun{tr}, nil, nil)
+	if s := r.Step("train"); s.Phase != TimedOut || s.Reason != "TaskRunTimeout" || !strings.Contains(s.Message, "failed to finish within") {
+		t.Errorf("train: %s %q %q", s.Phase, s.Reason, s.Message)
+	}
+}
+
 func TestPendingDiagnosis(t *testing.T) {
 	const sched = "0/7 nodes are available: 3 Insufficient nvidia.com/gpu, 4 node(s) had untolerated taint(s)."
 	running := cond(corev1.ConditionUnknown, "Running", "")
@@ -149,6 +185,9 @@ func TestPendingDiagnosis(t *testing.T) {
 		{"image pull", running, pulling, []*corev1.Event{event("Failed", "ignored: a container state says more", 1)}, Pending, "ErrImagePull", "pull access denied for nope"},
 		{"placed after failing to schedule", running, placed, []*corev1.Event{event("FailedScheduling", sched, 5)}, Pending, "Starting", "scheduled on cpu-2; starting containers"},
 		{"warning after placement", running, placed, []*corev1.Event{event("FailedMount", "secret s3 not found", 12)}, Pending, "FailedMount", "secret s3 not found"},
+		// The kubelet's pull events come before the container status says ErrImagePull.
+		{"pull event", running, placed, []*corev1.Event{event("Failed", "Failed to pull image \"x:1\": Forbidden", 12)}, Pending, "ErrImagePull", "Failed to pull image \"x:1\": Forbidden"},
+		{"pull back-off event", running, placed, []*corev1.Event{event("BackOff", "Back-off pulling image \"x:1\"", 12)}, Pending, "ImagePullBackOff", "Back-off pulling image \"x:1\""},
 		{"no pod yet", running, nil, nil, Pending, "creating pod", ""},
 		{"running", running, pod("prepare", "cpu-1"), nil, Running, "", ""},
 	} {

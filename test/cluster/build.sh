@@ -54,13 +54,13 @@ prepare_work() {
 }
 
 if [ "${1:-}" = tidy ]; then
-	for comp in kubernetes etcd kwok tekton; do
+	for comp in kubernetes etcd kwok tekton containerd; do
 		log "go mod tidy: build/$comp"
 		w=$(prepare_work "$comp")
 		(cd "$w" && GOFLAGS=-mod=mod go mod tidy)
 		cp "$w/go.mod" "$w/go.sum" "$BUILD_DIR/$comp/"
 	done
-	(cd "$CLUSTER_SRC/egress-proxy" && go mod tidy)
+	for m in egress-proxy tools; do (cd "$CLUSTER_SRC/$m" && go mod tidy); done
 	exit 0
 fi
 
@@ -72,12 +72,16 @@ if ! flock -n 9; then
 fi
 
 T0=$SECONDS
-TOTAL=8
+TOTAL=9
+((REAL_NODES)) && TOTAL=20
 STEP=0
 BUILT=0
 if [ -t 2 ]; then TTY=1; else TTY=0; fi
 
 # build NAME COMPONENT OUTDIR PACKAGE LDFLAGS [EXTRA_STAMP_FILES...]
+# COMPONENT is a throwaway module under build/ or, for our own small programs,
+# a folder of test/cluster holding a module (its sources are the stamp).
+# GO_TAGS in the environment adds build tags.
 build() {
 	local name=$1 comp=$2 outdir=$3 pkg=$4 ldflags=$5
 	shift 5
@@ -85,7 +89,8 @@ build() {
 	local out=$outdir/$name stamp
 	stamp=$({
 		printf '%s\n' "$pkg" "$ldflags" "$comp"
-		if [ "$comp" = egress-proxy ]; then cat "$CLUSTER_SRC/egress-proxy/"{go.mod,main.go}; else cat "$BUILD_DIR/$comp/go.mod" "$BUILD_DIR/$comp/go.sum"; fi
+		printf 'tags=%s\n' "${GO_TAGS:-}"
+		if [ -d "$BUILD_DIR/$comp" ]; then cat "$BUILD_DIR/$comp/go.mod" "$BUILD_DIR/$comp/go.sum"; else local_sources "$comp"; fi
 		for f in "$@"; do cat "$f"; done
 	} | sha256sum | cut -d' ' -f1)
 	if [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ]; then
@@ -93,11 +98,11 @@ build() {
 		return 0
 	fi
 	local w
-	if [ "$comp" = egress-proxy ]; then w=$CLUSTER_SRC/egress-proxy; else w=$(prepare_work "$comp"); fi
+	if [ -d "$BUILD_DIR/$comp" ]; then w=$(prepare_work "$comp"); else w=$CLUSTER_SRC/$comp; fi
 	mkdir -p "$outdir"
 	log "[$STEP/$TOTAL] $name: building $pkg (total elapsed $(fmt_secs $((SECONDS - T0))))"
 	local t=$SECONDS rc=0
-	(cd "$w" && exec go build -trimpath -ldflags "-s -w$ldflags" -o "$out.tmp" "$pkg") >"$WORK/$name.log" 2>&1 &
+	(cd "$w" && exec go build -trimpath -tags "${GO_TAGS:-}" -ldflags "-s -w$ldflags" -o "$out.tmp" "$pkg") >"$WORK/$name.log" 2>&1 &
 	local pid=$! last=$SECONDS
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
@@ -122,6 +127,46 @@ build() {
 	log "[$STEP/$TOTAL] $name: built in $(fmt_secs "$took") ($(du -h "$out" | cut -f1))"
 }
 
+# Debian packages the real nodes use as they are: runc (it needs cgo and
+# libseccomp), the CNI plugins, and a static busybox for the shell image.
+ensure_packages() {
+	local missing=() p
+	[ -x "$RUNC" ] || missing+=(runc)
+	[ -x "$CNI_BIN_DIR/bridge" ] && [ -x "$CNI_BIN_DIR/host-local" ] && [ -x "$CNI_BIN_DIR/loopback" ] || missing+=(containernetworking-plugins)
+	[ -x "$BUSYBOX" ] || missing+=(busybox-static)
+	((${#missing[@]})) || return 0
+	log "the real nodes need Debian packages that are not installed: ${missing[*]}; installing them (apt-get)"
+	[ "$(id -u)" = 0 ] || die "installing ${missing[*]} needs root; install them, or set MLPIPE_CLUSTER_REAL_NODES=0 for a KWOK-only cluster"
+	command -v apt-get >/dev/null || die "no apt-get here: install ${missing[*]} by hand, or set MLPIPE_CLUSTER_REAL_NODES=0"
+	apt-get update -qq >&2 || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+	for p in "$RUNC" "$CNI_BIN_DIR/bridge" "$BUSYBOX"; do [ -x "$p" ] || die "$p is still missing after apt-get install"; done
+}
+
+# build_images: the image tarballs that cluster-up imports into each real
+# node's containerd, rebuilt when a binary in them (or mkimage) changes.
+build_images() {
+	STEP=$((STEP + 1))
+	local stamp
+	stamp=$(cat "$TEKTON_BIN"/{entrypoint,nop,workingdirinit}.stamp "$LOCAL_TOOLS"/{mkimage,pause}.stamp "$BUSYBOX" | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$IMAGES_DIR/.stamp" 2>/dev/null)" = "$stamp" ]; then
+		[ -n "${MLPIPE_CLUSTER_BUILD_QUIET:-}" ] || log "[$STEP/$TOTAL] images: cached ($IMAGES_DIR)"
+		return 0
+	fi
+	log "[$STEP/$TOTAL] images: writing ${#IMAGES[@]} image tarballs"
+	rm -rf "$IMAGES_DIR" && mkdir -p "$IMAGES_DIR"
+	local mk=$LOCAL_TOOLS/mkimage
+	"$mk" -tag "$IMAGE_ENTRYPOINT" -o "$IMAGES_DIR/entrypoint.tar" -file "$TEKTON_BIN/entrypoint=/ko-app/entrypoint" -entrypoint /ko-app/entrypoint
+	"$mk" -tag "$IMAGE_NOP" -o "$IMAGES_DIR/nop.tar" -file "$TEKTON_BIN/nop=/ko-app/nop" -entrypoint /ko-app/nop
+	"$mk" -tag "$IMAGE_WORKINGDIRINIT" -o "$IMAGES_DIR/workingdirinit.tar" -file "$TEKTON_BIN/workingdirinit=/ko-app/workingdirinit" -entrypoint /ko-app/workingdirinit
+	"$mk" -tag "$IMAGE_BUSYBOX" -o "$IMAGES_DIR/busybox.tar" -busybox "$BUSYBOX" -entrypoint /bin/sh
+	"$mk" -tag "$IMAGE_PAUSE" -o "$IMAGES_DIR/pause.tar" -file "$LOCAL_TOOLS/pause=/pause" -entrypoint /pause
+	echo "$stamp" >"$IMAGES_DIR/.stamp"
+	log "[$STEP/$TOTAL] images: $(du -sh "$IMAGES_DIR" | cut -f1) in $IMAGES_DIR"
+}
+((REAL_NODES)) && ensure_packages
+
 mkdir -p "$WORK"
 TP=$BUILD_DIR/tekton/patches
 build etcd etcd "$ETCD_BIN" go.etcd.io/etcd/server/v3 ""
@@ -132,8 +177,26 @@ build kwok kwok "$KWOK_BIN" sigs.k8s.io/kwok/cmd/kwok ""
 build controller tekton "$TEKTON_BIN" github.com/tektoncd/pipeline/cmd/controller "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
 build webhook tekton "$TEKTON_BIN" github.com/tektoncd/pipeline/cmd/webhook "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
 build egress-proxy egress-proxy "$(dirname "$(proxy_bin)")" . ""
+build local-volumes tools "$LOCAL_TOOLS" ./local-volumes ""
 # Older builds of our own proxy (keyed by its source hash) are of no further use.
 find "$CACHE" -maxdepth 1 -name 'egress-proxy-*' ! -name "$(basename "$(dirname "$(proxy_bin)")")" -exec rm -rf {} +
+
+if ((REAL_NODES)); then
+	# The real nodes: a kubelet from the same module set as the control plane,
+	# containerd from its module, and the images their pods run (Tekton's own
+	# step binaries from the controller's module, busybox, a pause program).
+	build kubelet kubernetes "$K8S_BIN" k8s.io/kubernetes/cmd/kubelet "$K8S_LDFLAGS"
+	for c in containerd containerd-shim-runc-v2 ctr; do
+		GO_TAGS="no_btrfs no_devmapper no_zfs" build "$c" containerd "$CONTAINERD_BIN" "github.com/containerd/containerd/v2/cmd/$c" ""
+	done
+	for c in entrypoint nop workingdirinit; do
+		build "$c" tekton "$TEKTON_BIN" "github.com/tektoncd/pipeline/cmd/$c" "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
+	done
+	build mkimage tools "$LOCAL_TOOLS" ./mkimage ""
+	build pause tools "$LOCAL_TOOLS" ./pause ""
+	build cri-clean tools "$LOCAL_TOOLS" ./cri-clean ""
+	build_images
+fi
 
 # Tekton's own install YAML (namespace, CRDs, ConfigMaps, webhook configurations),
 # copied from the module source next to the binaries it belongs to.
@@ -145,7 +208,7 @@ if [ ! -f "$TEKTON_BIN/config/.complete" ]; then
 	touch "$TEKTON_BIN/config/.complete"
 fi
 if ((BUILT > 0)); then
-	rm -rf "$WORK"/tekton "$WORK"/kubernetes "$WORK"/etcd "$WORK"/kwok
+	rm -rf "$WORK"/tekton "$WORK"/kubernetes "$WORK"/etcd "$WORK"/kwok "$WORK"/containerd
 	log "cluster binaries ready in $(fmt_secs $((SECONDS - T0))) (built $BUILT of $TOTAL); cache $CACHE: $(du -sh "$CACHE" | cut -f1)"
 elif [ -z "${MLPIPE_CLUSTER_BUILD_QUIET:-}" ]; then
 	log "cluster binaries up to date in $CACHE"

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Stops the local e2e control plane: exactly the PIDs recorded in
 # $MLPIPE_CLUSTER_DIR/pids (each checked to still be the binary that was
-# started, so a recycled PID is never signalled), then removes the cluster's
-# temporary data (etcd, PKI, logs, kubeconfig). Safe to run when nothing is up.
+# started, so a recycled PID is never signalled), undoes what the real nodes
+# changed on the host (realnodes.sh), then removes the cluster's temporary data
+# (etcd, PKI, logs, kubeconfig, volumes). Safe to run when nothing is up.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=realnodes.sh
+source "$(dirname "$0")/realnodes.sh"
 
 # ours PID BINARY: the process still runs and is the binary we started.
 ours() {
@@ -40,6 +43,12 @@ stop() {
 }
 
 lock_cluster
+# The real nodes first: kubelets, then every pod through the CRI, then their
+# containerds and what they left on the host (mounts, bridges, cgroups, paths, sysctls).
+if [ -f "$PIDFILE" ] || [ -d "$HOST_STATE" ]; then
+	[ -f "$PIDFILE" ] || : >"$PIDFILE"
+	stop_real_nodes
+fi
 if [ -f "$PIDFILE" ]; then
 	# Clients first, then the apiserver, then etcd and the proxy. knative's
 	# webhook drains for 45s after SIGTERM (pointless here: no load balancer),
@@ -53,6 +62,10 @@ if [ -f "$PIDFILE" ]; then
 	stop 10 etcd egress-proxy
 fi
 
+if [ -f "$MARKER" ] && findmnt -rn -o TARGET | grep -q "^$DIR/"; then
+	findmnt -rn -o TARGET | grep "^$DIR/" >&2
+	die "mounts under $DIR are still in place (above); not removing it"
+fi
 if [ -f "$MARKER" ]; then
 	if [ -n "${MLPIPE_CLUSTER_KEEP_LOGS:-}" ]; then
 		find "$DIR" -mindepth 1 -maxdepth 1 ! -name logs ! -name .mlpipe-cluster -exec rm -rf {} +

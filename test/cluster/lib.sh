@@ -11,6 +11,12 @@ K8S_VERSION=v1.35.4          # k8s.io/kubernetes (staging repos at v0.35.4)
 ETCD_VERSION=v3.6.8          # go.etcd.io/etcd/server/v3
 KWOK_VERSION=v0.8.0          # sigs.k8s.io/kwok
 TEKTON_VERSION=v1.15.1       # github.com/tektoncd/pipeline (the client library's version in go.mod)
+CONTAINERD_VERSION=v2.2.9    # github.com/containerd/containerd/v2 (the real nodes' runtime)
+
+# Real kubelet nodes next to the simulated ones (test/cluster/README.md).
+# MLPIPE_CLUSTER_REAL_NODES=0 gives a KWOK-only cluster that builds and needs none of it.
+REAL_NODES=${MLPIPE_CLUSTER_REAL_NODES:-1}
+[ "$REAL_NODES" = 0 ] || REAL_NODES=1
 
 # Built binaries, kept outside the checkout (CI runs in a fresh clone), keyed by version.
 CACHE=${MLPIPE_CLUSTER_CACHE:-$HOME/.cache/kubectl-mlpipe/cluster}
@@ -18,6 +24,25 @@ K8S_BIN=$CACHE/kubernetes-$K8S_VERSION
 ETCD_BIN=$CACHE/etcd-$ETCD_VERSION
 KWOK_BIN=$CACHE/kwok-$KWOK_VERSION
 TEKTON_BIN=$CACHE/tekton-pipeline-$TEKTON_VERSION
+CONTAINERD_BIN=$CACHE/containerd-$CONTAINERD_VERSION
+LOCAL_TOOLS=$CACHE/local-tools                # our own programs (tools/): local-volumes, mkimage, pause, cri-clean
+IMAGES_DIR=$CACHE/images-tekton-$TEKTON_VERSION # image tarballs the real nodes import
+
+# From Debian packages (build.sh installs them when missing).
+RUNC=/usr/sbin/runc
+CNI_BIN_DIR=/usr/lib/cni
+BUSYBOX=/bin/busybox
+
+# Images of the real nodes, all built here and imported, never pulled: the
+# registry host cannot resolve, and tagged refs (not :latest, not digests) get
+# IfNotPresent. The step image runnable pipelines use is IMAGE_BUSYBOX.
+LOCAL_REGISTRY=local.invalid
+IMAGE_ENTRYPOINT=$LOCAL_REGISTRY/tektoncd/pipeline/entrypoint:$TEKTON_VERSION
+IMAGE_NOP=$LOCAL_REGISTRY/tektoncd/pipeline/nop:$TEKTON_VERSION
+IMAGE_WORKINGDIRINIT=$LOCAL_REGISTRY/tektoncd/pipeline/workingdirinit:$TEKTON_VERSION
+IMAGE_BUSYBOX=$LOCAL_REGISTRY/mlpipe/busybox:1.35
+IMAGE_PAUSE=$LOCAL_REGISTRY/mlpipe/pause:3.10
+IMAGES=(entrypoint nop workingdirinit busybox pause)
 
 # Runtime state of a running cluster: PKI, etcd data, logs, pidfile, kubeconfig.
 DIR=${MLPIPE_CLUSTER_DIR:-/tmp/mlpipe-cluster}
@@ -63,13 +88,22 @@ fmt_secs() {
 required_binaries() {
 	printf '%s\n' "$ETCD_BIN/etcd" "$K8S_BIN/kube-apiserver" "$K8S_BIN/kube-controller-manager" \
 		"$K8S_BIN/kube-scheduler" "$KWOK_BIN/kwok" "$TEKTON_BIN/controller" "$TEKTON_BIN/webhook" \
-		"$(proxy_bin)"
+		"$(proxy_bin)" "$LOCAL_TOOLS/local-volumes"
+	if ((REAL_NODES)); then
+		printf '%s\n' "$K8S_BIN/kubelet" "$CONTAINERD_BIN/containerd" "$CONTAINERD_BIN/containerd-shim-runc-v2" \
+			"$CONTAINERD_BIN/ctr" "$LOCAL_TOOLS/cri-clean" "$RUNC" "$CNI_BIN_DIR/bridge" "$BUSYBOX"
+	fi
+}
+
+# local_sources FOLDER: the contents of one of our own modules under test/cluster.
+local_sources() {
+	(cd "$CLUSTER_SRC/$1" && find . -name '*.go' -o -name go.mod -o -name go.sum | LC_ALL=C sort | xargs cat)
 }
 
 # The egress proxy is our own code: its cache folder is keyed by a hash of its source.
 proxy_bin() {
 	local h
-	h=$(cat "$CLUSTER_SRC/egress-proxy/go.mod" "$CLUSTER_SRC/egress-proxy/main.go" | sha256sum | cut -c1-12)
+	h=$(local_sources egress-proxy | sha256sum | cut -c1-12)
 	printf '%s\n' "$CACHE/egress-proxy-$h/egress-proxy"
 }
 

@@ -35,7 +35,9 @@ if ! curl -fsS --max-time 2 --cacert "$DIR/pki/ca.crt" --cert "$DIR/pki/admin.cr
 fi
 if ((ok)) && ((!quiet)); then
 	echo
-	kubectl --kubeconfig "$KUBECONFIG_PATH" get nodes -L node-pool,accelerator 2>&1 | sed 's/^/  /'
+	# Real nodes show their kubelet and containerd; simulated ones KWOK's.
+	kubectl --kubeconfig "$KUBECONFIG_PATH" get nodes \
+		-o custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,POOL:.metadata.labels.node-pool,ACCELERATOR:.metadata.labels.accelerator,GPU:.status.allocatable.nvidia\.com/gpu,KUBELET:.status.nodeInfo.kubeletVersion,RUNTIME:.status.nodeInfo.containerRuntimeVersion,IP:.status.addresses[?(@.type=="InternalIP")].address' 2>&1 | sed 's/^/  /'
 	echo
 	echo "  Tekton: $(kubectl --kubeconfig "$KUBECONFIG_PATH" get configmap pipelines-info -n tekton-pipelines -o jsonpath='{.data.version}' 2>&1)"
 	echo "  export KUBECONFIG=$KUBECONFIG_PATH"

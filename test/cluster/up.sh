@@ -8,6 +8,8 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=realnodes.sh
+source "$(dirname "$0")/realnodes.sh"
 
 T0=$(date +%s.%N)
 elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%5.1fs", b - a }'; }
@@ -45,7 +47,7 @@ T0=$(date +%s.%N)
 # Refuse to start when one of our ports is taken (another cluster, another user).
 for p in $PORT_ETCD_CLIENT $PORT_ETCD_PEER $PORT_APISERVER $PORT_EGRESS $PORT_KCM $PORT_SCHEDULER $PORT_KWOK \
 	$PORT_CTRL_PROBES $PORT_CTRL_HEALTH $PORT_CTRL_PROFILING $PORT_CTRL_METRICS \
-	$PORT_WH_HTTPS $PORT_WH_PROBES $PORT_WH_HEALTH $PORT_WH_PROFILING $PORT_WH_METRICS; do
+	$PORT_WH_HTTPS $PORT_WH_PROBES $PORT_WH_HEALTH $PORT_WH_PROFILING $PORT_WH_METRICS $(real_node_ports); do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		die "127.0.0.1:$p is in use; set MLPIPE_CLUSTER_PORT_BASE to move the cluster's ports"
 	fi
@@ -178,7 +180,9 @@ curl_api() { curl -fsS --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.cr
 # The apiserver reaches webhooks and kubelets only through its egress selector
 # (egress-proxy): no proxy variables from the caller's environment.
 direct=(HTTP_PROXY= HTTPS_PROXY= http_proxy= https_proxy= NO_PROXY= no_proxy=)
-start egress-proxy "${direct[@]}" "$(proxy_bin)" -socket "$DIR/egress.sock" -listen "127.0.0.1:$PORT_EGRESS" -route "$WEBHOOK_CLUSTER_IP:443=127.0.0.1:$PORT_WH_HTTPS"
+mapfile -t node_routes < <(real_node_routes)
+start egress-proxy "${direct[@]}" "$(proxy_bin)" -socket "$DIR/egress.sock" -listen "127.0.0.1:$PORT_EGRESS" \
+	-route "$WEBHOOK_CLUSTER_IP:443=127.0.0.1:$PORT_WH_HTTPS" "${node_routes[@]}"
 start etcd "${direct[@]}" "$ETCD_BIN/etcd" --name mlpipe --data-dir "$DIR/etcd" \
 	--listen-client-urls "http://127.0.0.1:$PORT_ETCD_CLIENT" --advertise-client-urls "http://127.0.0.1:$PORT_ETCD_CLIENT" \
 	--listen-peer-urls "http://127.0.0.1:$PORT_ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$PORT_ETCD_PEER" \
@@ -214,22 +218,26 @@ start kube-apiserver "${direct[@]}" "$K8S_BIN/kube-apiserver" \
 	--disable-admission-plugins TaintNodesByCondition \
 	--egress-selector-config-file "$DIR/egress-selector.yaml" \
 	--allow-privileged=true --event-ttl 1h
-wait_for "kube-apiserver is ready (/readyz)" 60 kube-apiserver curl_api /readyz
 
-# --- controllers and KWOK -------------------------------------------------------------
 # Everything below talks only to the apiserver on 127.0.0.1. Should one of them
 # try to reach anything else (Tekton looks up an image's entrypoint in its
-# registry when a step has no command), the request goes to egress-proxy, which
-# refuses and logs it: nothing leaves the machine.
+# registry when a step has no command; a real node's containerd pulls an image
+# nobody built), the request goes to egress-proxy, which refuses and logs it:
+# nothing leaves the machine.
 guard=http://127.0.0.1:$PORT_EGRESS
 no_egress=(HTTP_PROXY="$guard" HTTPS_PROXY="$guard" http_proxy="$guard" https_proxy="$guard"
 	"NO_PROXY=127.0.0.1,localhost" "no_proxy=127.0.0.1,localhost")
+# The real nodes' runtimes and images need no API: they start while the apiserver does.
+if ((REAL_NODES)); then start_containerds; fi
+wait_for "kube-apiserver is ready (/readyz)" 60 kube-apiserver curl_api /readyz
+
+# --- controllers and KWOK -------------------------------------------------------------
 start kube-controller-manager "${no_egress[@]}" "$K8S_BIN/kube-controller-manager" \
 	--kubeconfig "$DIR/kube-controller-manager.kubeconfig" \
 	--authentication-kubeconfig "$DIR/kube-controller-manager.kubeconfig" \
 	--authorization-kubeconfig "$DIR/kube-controller-manager.kubeconfig" \
 	--bind-address 127.0.0.1 --secure-port "$PORT_KCM" --leader-elect=false \
-	--controllers serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,statefulset-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller \
+	--controllers serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,statefulset-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,persistentvolume-binder-controller \
 	--use-service-account-credentials \
 	--service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt"
 start kube-scheduler "${no_egress[@]}" "$K8S_BIN/kube-scheduler" \
@@ -299,6 +307,14 @@ wait "$crds" || die "applying Tekton's CRDs failed"
 wait "$objs" || die "applying Tekton's ConfigMaps and webhook configurations failed"
 step "applied Tekton $TEKTON_VERSION namespace, CRDs, ConfigMaps and webhook configurations; cluster objects; nodes"
 
+# The default StorageClass's provisioner (tools/local-volumes): a workspace PVC
+# gets a folder on the node its first pod was scheduled to.
+start local-volumes "${no_egress[@]}" "$LOCAL_TOOLS/local-volumes" -kubeconfig "$KUBECONFIG_PATH" -root "$DIR/volumes"
+if ((REAL_NODES)); then
+	start_kubelets
+	step "started ${#REAL_NODE_LIST[@]} real kubelets and local-volumes"
+fi
+
 # --- Tekton controller and webhook ----------------------------------------------------------
 tekton_env=(
 	"${no_egress[@]}"
@@ -307,17 +323,15 @@ tekton_env=(
 	CONFIG_FEATURE_FLAGS_NAME=feature-flags METRICS_DOMAIN=tekton.dev/pipeline
 	KNATIVE_LISTEN_HOST=127.0.0.1 METRICS_PROMETHEUS_HOST=127.0.0.1
 )
-IMG=local.invalid/tektoncd/pipeline # never pulled: KWOK runs no containers
 start tekton-controller "${tekton_env[@]}" \
 	CONFIG_DEFAULTS_NAME=config-defaults CONFIG_LEADERELECTION_NAME=config-leader-election-controller \
 	CONFIG_SPIRE=config-spire PROBES_PORT="$PORT_CTRL_PROBES" \
 	KNATIVE_HEALTH_PROBE_ADDR="127.0.0.1:$PORT_CTRL_HEALTH" PROFILING_PORT="$PORT_CTRL_PROFILING" \
 	METRICS_PROMETHEUS_PORT="$PORT_CTRL_METRICS" \
 	"$TEKTON_BIN/controller" -kubeconfig "$KUBECONFIG_PATH" -disable-ha \
-	-entrypoint-image "$IMG/entrypoint:$TEKTON_VERSION" -nop-image "$IMG/nop:$TEKTON_VERSION" \
-	-sidecarlogresults-image "$IMG/sidecarlogresults:$TEKTON_VERSION" \
-	-workingdirinit-image "$IMG/workingdirinit:$TEKTON_VERSION" \
-	-shell-image "$IMG/busybox:latest" -shell-image-win "$IMG/powershell:nanoserver"
+	-entrypoint-image "$IMAGE_ENTRYPOINT" -nop-image "$IMAGE_NOP" -workingdirinit-image "$IMAGE_WORKINGDIRINIT" \
+	-shell-image "$IMAGE_BUSYBOX" -sidecarlogresults-image "$LOCAL_REGISTRY/tektoncd/pipeline/sidecarlogresults:$TEKTON_VERSION" \
+	-shell-image-win "$LOCAL_REGISTRY/tektoncd/pipeline/powershell:nanoserver"
 start tekton-webhook "${tekton_env[@]}" \
 	CONFIG_LEADERELECTION_NAME=config-leader-election-webhook \
 	PROBES_PORT="$PORT_WH_PROBES" WEBHOOK_PORT="$PORT_WH_HTTPS" \
@@ -339,7 +353,8 @@ crds_served() {
 	grep -Eq '"name": ?"resolutionrequests"' <<<"$res"
 }
 wait_for "Tekton CRDs established" 30 "" crds_served
-wait_for "nodes Ready" 30 kwok kc wait --for condition=Ready --timeout 1s node --all
+wait_for "simulated nodes Ready" 30 kwok kc wait --for condition=Ready --timeout 1s node -l type=kwok
+if ((REAL_NODES)); then real_nodes_ready; fi
 wait_for "default ServiceAccount exists" 30 kube-controller-manager kc get serviceaccount default -n default
 wait_for "tekton-controller is up" 30 tekton-controller curl -fsS --max-time 1 "http://127.0.0.1:$PORT_CTRL_PROBES/readiness"
 

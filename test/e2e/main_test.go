@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
-func run(m *testing.M) int {
+func run(m *testing.M) (code int) {
 	wd, _ := os.Getwd()
 	repoRoot = filepath.Clean(filepath.Join(wd, "..", ".."))
 	clusterDir := os.Getenv("MLPIPE_CLUSTER_DIR")
@@ -67,6 +67,14 @@ func run(m *testing.M) int {
 
 	startedHere := false
 	if !clusterReady() {
+		// The suite starts the cluster, so it also proves that cluster-down
+		// leaves the host as it was: no process, mount, link, cgroup, firewall
+		// rule, sysctl or host path of the cluster's is left behind.
+		before := filepath.Join(tmp, "host-before")
+		if err := hostcheck("snapshot", before); err != nil {
+			fmt.Fprintf(os.Stderr, "hostcheck snapshot: %v\n", err)
+			return 1
+		}
 		fmt.Fprintln(os.Stderr, "e2e: the local cluster is not up; starting it (make cluster-up)")
 		up := exec.Command("make", "--no-print-directory", "cluster-up")
 		up.Dir, up.Stdout, up.Stderr = repoRoot, os.Stderr, os.Stderr
@@ -75,14 +83,22 @@ func run(m *testing.M) int {
 			return 1
 		}
 		startedHere = true
-	}
-	if startedHere {
-		// Leave the machine as we found it.
+		// Leave the machine as we found it, and check that we did.
 		defer func() {
 			down := exec.Command("make", "--no-print-directory", "cluster-down")
 			down.Dir, down.Stdout, down.Stderr = repoRoot, os.Stderr, os.Stderr
-			_ = down.Run()
+			if err := down.Run(); err != nil {
+				fmt.Fprintf(os.Stderr, "cluster-down: %v\n", err)
+				code = 1
+			}
+			if err := hostcheck("compare", before); err != nil {
+				fmt.Fprintln(os.Stderr, "FAIL: cluster-down left the host changed:", err)
+				code = 1
+			}
 		}()
+	}
+	if !startedHere {
+		fmt.Fprintln(os.Stderr, "e2e: using the cluster that is already up; the host-cleanliness check runs only when the suite starts the cluster itself")
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
@@ -92,6 +108,13 @@ func run(m *testing.M) int {
 	kube = kubernetes.NewForConfigOrDie(cfg)
 	tkn = tekton.NewForConfigOrDie(cfg)
 	return m.Run()
+}
+
+// hostcheck runs test/cluster/hostcheck.sh (snapshot or compare FILE).
+func hostcheck(verb, file string) error {
+	cmd := exec.Command("bash", filepath.Join(repoRoot, "test", "cluster", "hostcheck.sh"), verb, file)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
 }
 
 func clusterReady() bool {

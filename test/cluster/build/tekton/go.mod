@@ -10,7 +10,10 @@ go 1.26.8
 
 tool (
 	github.com/tektoncd/pipeline/cmd/controller
+	github.com/tektoncd/pipeline/cmd/entrypoint
+	github.com/tektoncd/pipeline/cmd/nop
 	github.com/tektoncd/pipeline/cmd/webhook
+	github.com/tektoncd/pipeline/cmd/workingdirinit
 )
 
 require (
