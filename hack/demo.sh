@@ -41,7 +41,7 @@ say "kubectl mlpipe logs $run -n $ns"
 kubectl mlpipe logs "$run" -n "$ns"
 say "where each step ran"
 kubectl -n "$ns" get pods -l "tekton.dev/pipelineRun=$run" \
-	-o custom-columns='STEP:.metadata.labels.mlpipe\.dev/step,NODE:.spec.nodeName,PHASE:.status.phase' --sort-by=.status.startTime
+	-o custom-columns='STEP:.metadata.labels.mlpipe\.dev/step,NODE:.spec.nodeName' --sort-by=.status.startTime
 echo >&2
 kubectl get nodes -L node-pool,accelerator,mlpipe.dev/executor >&2
 say "the cluster stays up; stop it with: make cluster-down"

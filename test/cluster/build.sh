@@ -187,7 +187,8 @@ if ((REAL_NODES)); then
 	# step binaries from the controller's module, busybox, a pause program).
 	build kubelet kubernetes "$K8S_BIN" k8s.io/kubernetes/cmd/kubelet "$K8S_LDFLAGS"
 	for c in containerd containerd-shim-runc-v2 ctr; do
-		GO_TAGS="no_btrfs no_devmapper no_zfs" build "$c" containerd "$CONTAINERD_BIN" "github.com/containerd/containerd/v2/cmd/$c" ""
+		GO_TAGS="no_btrfs no_devmapper no_zfs" build "$c" containerd "$CONTAINERD_BIN" "github.com/containerd/containerd/v2/cmd/$c" \
+			" -X github.com/containerd/containerd/v2/version.Version=${CONTAINERD_VERSION#v}"
 	done
 	for c in entrypoint nop workingdirinit; do
 		build "$c" tekton "$TEKTON_BIN" "github.com/tektoncd/pipeline/cmd/$c" "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
