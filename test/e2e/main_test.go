@@ -69,7 +69,16 @@ func run(m *testing.M) (code int) {
 	if !clusterReady() {
 		// The suite starts the cluster, so it also proves that cluster-down
 		// leaves the host as it was: no process, mount, link, cgroup, firewall
-		// rule, sysctl or host path of the cluster's is left behind.
+		// rule, sysctl or host path of the cluster's is left behind. The build
+		// (which may install Debian packages) comes before the snapshot: it
+		// belongs to the machine, not to the running cluster.
+		fmt.Fprintln(os.Stderr, "e2e: building the local cluster's binaries if needed (make cluster-build)")
+		build := exec.Command("make", "--no-print-directory", "cluster-build")
+		build.Dir, build.Stdout, build.Stderr = repoRoot, os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "cluster-build: %v\n", err)
+			return 1
+		}
 		before := filepath.Join(tmp, "host-before")
 		if err := hostcheck("snapshot", before); err != nil {
 			fmt.Fprintf(os.Stderr, "hostcheck snapshot: %v\n", err)
