@@ -73,10 +73,8 @@ func run(m *testing.M) (code int) {
 		// (which may install Debian packages) comes before the snapshot: it
 		// belongs to the machine, not to the running cluster.
 		fmt.Fprintln(os.Stderr, "e2e: building the local cluster's binaries if needed (make cluster-build)")
-		build := exec.Command("make", "--no-print-directory", "cluster-build")
-		build.Dir, build.Stdout, build.Stderr = repoRoot, os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "cluster-build: %v\n", err)
+		if err := makeTarget("cluster-build"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		before := filepath.Join(tmp, "host-before")
@@ -85,19 +83,15 @@ func run(m *testing.M) (code int) {
 			return 1
 		}
 		fmt.Fprintln(os.Stderr, "e2e: the local cluster is not up; starting it (make cluster-up)")
-		up := exec.Command("make", "--no-print-directory", "cluster-up")
-		up.Dir, up.Stdout, up.Stderr = repoRoot, os.Stderr, os.Stderr
-		if err := up.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "cluster-up: %v\n", err)
+		if err := makeTarget("cluster-up"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		startedHere = true
 		// Leave the machine as we found it, and check that we did.
 		defer func() {
-			down := exec.Command("make", "--no-print-directory", "cluster-down")
-			down.Dir, down.Stdout, down.Stderr = repoRoot, os.Stderr, os.Stderr
-			if err := down.Run(); err != nil {
-				fmt.Fprintf(os.Stderr, "cluster-down: %v\n", err)
+			if err := makeTarget("cluster-down"); err != nil {
+				fmt.Fprintln(os.Stderr, err)
 				code = 1
 			}
 			if err := hostcheck("compare", before); err != nil {
@@ -117,6 +111,16 @@ func run(m *testing.M) (code int) {
 	kube = kubernetes.NewForConfigOrDie(cfg)
 	tkn = tekton.NewForConfigOrDie(cfg)
 	return m.Run()
+}
+
+// makeTarget runs a target of the repository's Makefile, its output on stderr.
+func makeTarget(target string) error {
+	cmd := exec.Command("make", "--no-print-directory", target)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = repoRoot, os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("make %s: %w", target, err)
+	}
+	return nil
 }
 
 // hostcheck runs test/cluster/hostcheck.sh (snapshot or compare FILE).
