@@ -94,3 +94,29 @@ func TestDeleteKeepsNewest(t *testing.T) {
 		t.Errorf("delete with nothing named: exit %d", r.Code)
 	}
 }
+
+// What `run -o name` prints is a run name for every verb, as for kubectl.
+func TestRunNamesAsKubectlPrintsThem(t *testing.T) {
+	ns := namespace(t)
+	r := must(t, mlpipe(t, untoleratedGPU, "run", "-n", ns, "-f", "-", "-o", "name"), "run -o name")
+	full := strings.TrimSpace(r.Stdout)
+	name := strings.TrimPrefix(full, "pipelinerun.tekton.dev/")
+	if name == full {
+		t.Fatalf("run -o name printed %q", full)
+	}
+	if d := must(t, mlpipe(t, "", "describe", "-n", ns, full), "describe "+full).Stdout; !strings.Contains(d, "Name:      "+name) {
+		t.Errorf("describe %s:\n%s", full, d)
+	}
+	must(t, mlpipe(t, "", "logs", "-n", ns, "pipelinerun/"+name), "logs pipelinerun/NAME")
+	must(t, kubectl(t, "", "get", "-n", ns, full), "kubectl get "+full)
+	if c := must(t, mlpipe(t, "", "cancel", "-n", ns, "pipelineruns/"+name), "cancel pipelineruns/NAME").Stdout; c != full+" cancelled\n" {
+		t.Errorf("cancel printed %q", c)
+	}
+	waitDone(t, ns, name, time.Minute)
+	if d := must(t, mlpipe(t, "", "delete", "-n", ns, "pr/"+name), "delete pr/NAME").Stdout; d != full+" deleted\n" {
+		t.Errorf("delete printed %q", d)
+	}
+	if bad := mlpipe(t, "", "describe", "-n", ns, "taskrun/"+name+"-train"); bad.Code != 2 || !strings.Contains(bad.Stderr, "is not a PipelineRun") {
+		t.Errorf("describe taskrun/…: exit %d\n%s", bad.Code, bad.Stderr)
+	}
+}

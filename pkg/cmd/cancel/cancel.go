@@ -27,12 +27,19 @@ func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStream
 Cancelled). With --grace, running steps are stopped but the finally steps still run
 (CancelledRunFinally), so notifications and clean-up happen.
 
+RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
+pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
+
 ` + util.ExitCodesHelp,
 		Example: `  kubectl mlpipe cancel churn-training-x7k2p
   kubectl mlpipe cancel churn-training-x7k2p --grace`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: util.CompleteRuns(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			names, err := util.RunNames(cmd.CommandPath(), args)
+			if err != nil {
+				return err
+			}
 			tc, ns, err := util.TektonClient(cf)
 			if err != nil {
 				return err
@@ -42,7 +49,7 @@ Cancelled). With --grace, running steps are stopped but the finally steps still 
 				status = v1.PipelineRunSpecStatusCancelledRunFinally
 			}
 			patch := []byte(fmt.Sprintf(`{"spec":{"status":%q}}`, status))
-			for _, name := range args {
+			for _, name := range names {
 				if err := cancelOne(cmd.Context(), tc.TektonV1().PipelineRuns(ns), name, ns, patch); err != nil {
 					return err
 				}

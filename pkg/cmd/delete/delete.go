@@ -31,6 +31,9 @@ func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStream
 collector follows the owner references). With --pipeline, every run of that pipeline
 is deleted except the --keep newest.
 
+RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
+pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
+
 ` + util.ExitCodesHelp,
 		ValidArgsFunction: util.CompleteRuns(cf),
 		Example: `  kubectl mlpipe delete churn-training-x7k2p
@@ -46,11 +49,14 @@ is deleted except the --keep newest.
 			case o.Keep > 0 && o.Pipeline == "":
 				return util.UsageError(cmd.CommandPath(), "--keep needs --pipeline")
 			}
+			names, err := util.RunNames(cmd.CommandPath(), args)
+			if err != nil {
+				return err
+			}
 			tc, ns, err := util.TektonClient(cf)
 			if err != nil {
 				return err
 			}
-			names := args
 			if o.Pipeline != "" {
 				if names, err = o.victims(cmd.Context(), tc, ns); err != nil {
 					return err

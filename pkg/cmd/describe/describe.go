@@ -41,8 +41,12 @@ are never read); and the DAG as a tree.
 --last picks the newest run (of PIPELINE when given). -w keeps following the run
 like 'run --wait' and exits with its outcome.
 
+RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
+pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
+
 ` + util.ExitCodesHelp,
 		Example: `  kubectl mlpipe describe churn-training-x7k2p
+  kubectl mlpipe describe "$(kubectl mlpipe run -f churn.yaml -o name)"
   kubectl mlpipe describe --last churn-training
   kubectl mlpipe describe churn-training-x7k2p -w`,
 		Args: cobra.MaximumNArgs(1),
@@ -72,7 +76,11 @@ like 'run --wait' and exits with its outcome.
 				}
 				pr, err = util.LastRun(ctx, c.Tekton, c.Namespace, pipeline)
 			} else {
-				pr, err = util.GetRun(ctx, c.Tekton, c.Namespace, args[0])
+				var name string
+				if name, err = util.RunName(cmd.CommandPath(), args[0]); err != nil {
+					return err
+				}
+				pr, err = util.GetRun(ctx, c.Tekton, c.Namespace, name)
 			}
 			if err != nil {
 				return err

@@ -43,6 +43,9 @@ With -f, logs waits for steps that have not started yet and streams their lines 
 they are written, until the run ends (with STEP, until that step ends). Steps that
 run at the same time interleave their lines; each line stays whole.
 
+RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
+pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
+
 With --last, logs reads the newest run, and the arguments become [PIPELINE] [STEP]:
 PIPELINE picks the newest run of that pipeline.
 
@@ -99,8 +102,14 @@ func (o *Options) Run(ctx context.Context, cmdPath string, args []string, stream
 		}
 		// Say which run: "the newest" is a moving target.
 		fmt.Fprintf(streams.ErrOut, "run %s\n", pr.Name)
-	} else if pr, err = util.GetRun(ctx, c.Tekton, c.Namespace, args[0]); err != nil {
-		return err
+	} else {
+		name, err := util.RunName(cmdPath, args[0])
+		if err != nil {
+			return err
+		}
+		if pr, err = util.GetRun(ctx, c.Tekton, c.Namespace, name); err != nil {
+			return err
+		}
 	}
 	err = logs.Print(ctx, logs.Options{
 		Tekton: c.Tekton, Kube: c.Kube, Namespace: c.Namespace, Source: src,
