@@ -3,12 +3,14 @@
 package e2e
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
 )
 
@@ -118,5 +120,72 @@ func TestRunNamesAsKubectlPrintsThem(t *testing.T) {
 	}
 	if bad := mlpipe(t, "", "describe", "-n", ns, "taskrun/"+name+"-train"); bad.Code != 2 || !strings.Contains(bad.Stderr, "is not a PipelineRun") {
 		t.Errorf("describe taskrun/…: exit %d\n%s", bad.Code, bad.Stderr)
+	}
+}
+
+// A run that has not finished survives every form of delete and cancel that
+// should spare it, and goes only when told to.
+func TestRunningRunSurvivesDelete(t *testing.T) {
+	ns := namespace(t)
+	live := strings.TrimPrefix(strings.TrimSpace(must(t, mlpipe(t, untoleratedGPU, "run", "-n", ns, "-f", "-", "-o", "name"), "run").Stdout), "pipelinerun.tekton.dev/")
+	// A finished run of the same pipeline, which the set forms do delete.
+	const finishedSpec = `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: untolerated}
+spec:
+  image: busybox:1.36
+  settings: {pod: {nodeSelector: {node-pool: cpu}}}
+  steps:
+    - {name: train, command: [echo, done]}
+`
+	newFinished := func() string {
+		n := strings.TrimPrefix(strings.TrimSpace(must(t, mlpipe(t, finishedSpec, "run", "-n", ns, "-f", "-", "-o", "name"), "run").Stdout), "pipelinerun.tekton.dev/")
+		waitDone(t, ns, n, time.Minute)
+		return n
+	}
+	exists := func(n string) bool {
+		_, err := tkn.TektonV1().PipelineRuns(ns).Get(context.Background(), n, metav1.GetOptions{})
+		return err == nil
+	}
+	done := newFinished()
+	for _, c := range []struct {
+		args        []string
+		wantCode    int
+		doneDeleted bool
+	}{
+		{[]string{"delete", live}, 1, false},
+		{[]string{"delete", "pipelinerun.tekton.dev/" + live, done}, 1, false}, // nothing is deleted
+		{[]string{"delete", "--pipeline", "untolerated"}, 2, false},            // not a terminal: refused
+		{[]string{"delete", "--pipeline", "untolerated", "--all", "--dry-run=client"}, 0, false},
+		{[]string{"delete", "--pipeline", "untolerated", "--all", "--dry-run=server"}, 0, false},
+		{[]string{"cancel", "--all", "--dry-run=client"}, 0, false},
+		{[]string{"delete", "--pipeline", "untolerated", "--all"}, 0, true},
+		{[]string{"delete", "-l", "mlpipe.dev/pipeline=untolerated"}, 0, true},
+		{[]string{"delete", "--all"}, 0, true},
+		{[]string{"delete", "--pipeline", "untolerated", "-y"}, 0, true},
+	} {
+		if !exists(done) {
+			done = newFinished()
+		}
+		r := mlpipe(t, "", append(c.args, "-n", ns)...)
+		if r.Code != c.wantCode {
+			t.Errorf("%v: exit %d, want %d\n%s%s", c.args, r.Code, c.wantCode, r.Stdout, r.Stderr)
+		}
+		if !exists(live) {
+			t.Fatalf("%v deleted the running run %s\n%s%s", c.args, live, r.Stdout, r.Stderr)
+		}
+		if exists(done) == c.doneDeleted {
+			t.Errorf("%v: finished run deleted %v, want %v\n%s%s", c.args, !exists(done), c.doneDeleted, r.Stdout, r.Stderr)
+		}
+		if c.doneDeleted && !strings.Contains(r.Stderr, "kept pipelinerun.tekton.dev/"+live+": it has not finished") {
+			t.Errorf("%v should say it kept %s:\n%s", c.args, live, r.Stderr)
+		}
+	}
+	if pr, _ := tkn.TektonV1().PipelineRuns(ns).Get(context.Background(), live, metav1.GetOptions{}); pr.Spec.Status != "" {
+		t.Errorf("a dry-run cancel changed the run: %q", pr.Spec.Status)
+	}
+	must(t, mlpipe(t, "", "delete", "-n", ns, live, "--include-running"), "delete --include-running")
+	if exists(live) {
+		t.Error("--include-running did not delete the running run")
 	}
 }

@@ -7,8 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -17,26 +19,43 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 )
 
+// Options are the cancel command's inputs.
+type Options struct {
+	Grace    bool
+	Pipeline string
+	Selector string
+	All      bool
+	DryRun   string
+	genericiooptions.IOStreams
+}
+
 // NewCmd returns the cancel command.
 func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	var grace bool
+	o := &Options{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "cancel RUN... [--grace]",
+		Use:   "cancel RUN... | --pipeline PIPELINE | -l SELECTOR | --all  [--grace]",
 		Short: "Cancel runs",
 		Long: `Cancel stops runs: their running steps are stopped and nothing else starts (Tekton's
 Cancelled). With --grace, running steps are stopped but the finally steps still run
 (CancelledRunFinally), so notifications and clean-up happen.
+
+Which runs: the RUNs named (each must still be running); or, of the runs made by
+kubectl mlpipe in the namespace, those of --pipeline, those matching -l/--selector, or
+--all of them — runs of a selection that have already finished are left alone.
+--dry-run=client prints what would be cancelled and changes nothing; --dry-run=server
+sends the patches with dryRun=All.
 
 RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
 pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 
 ` + util.ExitCodesHelp,
 		Example: `  kubectl mlpipe cancel churn-training-x7k2p
-  kubectl mlpipe cancel churn-training-x7k2p --grace`,
-		Args:              cobra.MinimumNArgs(1),
+  kubectl mlpipe cancel churn-training-x7k2p --grace
+  kubectl mlpipe cancel --pipeline churn-training --dry-run=client
+  kubectl mlpipe cancel -l team=ds --grace`,
 		ValidArgsFunction: util.CompleteRuns(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			names, err := util.RunNames(cmd.CommandPath(), args)
+			names, err := o.check(cmd.CommandPath(), args)
 			if err != nil {
 				return err
 			}
@@ -44,40 +63,96 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 			if err != nil {
 				return err
 			}
-			status := v1.PipelineRunSpecStatusCancelled
-			if grace {
-				status = v1.PipelineRunSpecStatusCancelledRunFinally
-			}
-			patch := []byte(fmt.Sprintf(`{"spec":{"status":%q}}`, status))
-			for _, name := range names {
-				if err := cancelOne(cmd.Context(), tc.TektonV1().PipelineRuns(ns), name, ns, patch); err != nil {
-					return err
-				}
-				fmt.Fprintf(streams.Out, "pipelinerun.tekton.dev/%s cancelled\n", name)
-			}
-			return nil
+			return o.Run(cmd.Context(), tc, ns, names)
 		},
 	}
-	cmd.Flags().BoolVar(&grace, "grace", false, "let the finally steps run (CancelledRunFinally)")
+	cmd.Flags().BoolVar(&o.Grace, "grace", false, "let the finally steps run (CancelledRunFinally)")
+	cmd.Flags().StringVar(&o.Pipeline, "pipeline", "", "cancel the running runs of this pipeline")
+	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "cancel the running runs matching this label selector (e.g. team=ds)")
+	cmd.Flags().BoolVar(&o.All, "all", false, "cancel every running run made by kubectl mlpipe in the namespace")
+	util.AddDryRunFlag(cmd, &o.DryRun, `Must be "none", "server", or "client". If client strategy, only print the runs that would be cancelled, changing nothing. If server strategy, send the patches with dryRun=All: nothing changes.`)
+	_ = cmd.RegisterFlagCompletionFunc("pipeline", util.CompletePipelines(cf))
 	return cmd
 }
 
-type runs interface {
-	Get(ctx context.Context, name string, opts metav1.GetOptions) (*v1.PipelineRun, error)
-	Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions, subresources ...string) (*v1.PipelineRun, error)
+func (o *Options) check(cmdPath string, args []string) ([]string, error) {
+	if err := util.CheckDryRun(cmdPath, o.DryRun, util.DryRunNone, util.DryRunServer, util.DryRunClient); err != nil {
+		return nil, err
+	}
+	set := o.Pipeline != "" || o.Selector != "" || o.All
+	switch {
+	case !set && len(args) == 0:
+		return nil, util.UsageError(cmdPath, "name the runs to cancel, or select them with --pipeline, -l or --all")
+	case set && len(args) > 0:
+		return nil, util.UsageError(cmdPath, "give run names or a selection (--pipeline, -l, --all), not both")
+	}
+	if o.Selector != "" {
+		if _, err := labels.Parse(o.Selector); err != nil {
+			return nil, util.UsageError(cmdPath, "-l %q: %v", o.Selector, err)
+		}
+	}
+	return util.RunNames(cmdPath, args)
 }
 
-func cancelOne(ctx context.Context, c runs, name, ns string, patch []byte) error {
-	pr, err := c.Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("no run %q in namespace %q", name, ns)}
+// Run cancels the named runs (an error for one that has finished) or the
+// selected runs that are still running.
+func (o *Options) Run(ctx context.Context, tc tekton.Interface, ns string, names []string) error {
+	runs := tc.TektonV1().PipelineRuns(ns)
+	var targets []string
+	if len(names) > 0 {
+		for _, n := range names {
+			pr, err := runs.Get(ctx, n, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("no run %q in namespace %q", n, ns)}
+			}
+			if err != nil {
+				return err
+			}
+			if util.Finished(pr) {
+				return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("run %s has already finished (%s)", n, pr.Status.GetCondition(apis.ConditionSucceeded).Reason)}
+			}
+			targets = append(targets, n)
+		}
+	} else {
+		sel := util.RunSelector(o.Pipeline)
+		if o.Selector != "" {
+			sel += "," + o.Selector
+		}
+		list, err := runs.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return err
+		}
+		util.NewestFirst(list.Items)
+		for i := range list.Items {
+			if !util.Finished(&list.Items[i]) {
+				targets = append(targets, list.Items[i].Name)
+			}
+		}
+		if len(targets) == 0 {
+			fmt.Fprintf(o.ErrOut, "No running runs to cancel in namespace %q.\n", ns)
+			return nil
+		}
 	}
-	if err != nil {
-		return err
+	status := v1.PipelineRunSpecStatusCancelled
+	if o.Grace {
+		status = v1.PipelineRunSpecStatusCancelledRunFinally
 	}
-	if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil && !c.IsUnknown() {
-		return fmt.Errorf("run %s has already finished (%s)", name, c.Reason)
+	patch := []byte(fmt.Sprintf(`{"spec":{"status":%q}}`, status))
+	suffix := ""
+	if o.DryRun != util.DryRunNone {
+		suffix = " (dry run)"
 	}
-	_, err = c.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-mlpipe"})
-	return err
+	for _, n := range targets {
+		if o.DryRun != util.DryRunClient {
+			opts := metav1.PatchOptions{FieldManager: "kubectl-mlpipe"}
+			if o.DryRun == util.DryRunServer {
+				opts.DryRun = []string{metav1.DryRunAll}
+			}
+			if _, err := runs.Patch(ctx, n, types.MergePatchType, patch, opts); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(o.Out, "pipelinerun.tekton.dev/%s cancelled%s\n", n, suffix)
+	}
+	return nil
 }

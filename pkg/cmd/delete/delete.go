@@ -2,13 +2,20 @@
 package delete
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
+	"golang.org/x/term"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -17,39 +24,53 @@ import (
 
 // Options are the delete command's inputs.
 type Options struct {
-	Pipeline string
-	Keep     int
+	Pipeline       string
+	Keep           int
+	Selector       string
+	All            bool
+	Yes            bool
+	IncludeRunning bool
+	DryRun         string
+
+	genericiooptions.IOStreams
+	// terminal reports whether a person can answer a question on In; tests replace it.
+	terminal func() bool
 }
 
 // NewCmd returns the delete command.
 func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{}
+	o := &Options{IOStreams: streams, terminal: func() bool { return isTerminal(streams.In) }}
 	cmd := &cobra.Command{
-		Use:   "delete RUN... | --pipeline PIPELINE [--keep N]",
+		Use:   "delete RUN... | --pipeline PIPELINE [--keep N] | -l SELECTOR | --all",
 		Short: "Delete runs, with their TaskRuns and pods",
 		Long: `Delete removes runs. Their TaskRuns and pods go with them (the cluster's garbage
-collector follows the owner references). With --pipeline, every run of that pipeline
-is deleted except the --keep newest.
+collector follows the owner references).
 
+Which runs: the RUNs named; or the runs of --pipeline; or those matching -l/--selector;
+or --all runs made by kubectl mlpipe in the namespace (of --pipeline, when given). With
+--keep N, the N newest of those are kept.
+
+Safe by default:
+  - a run that has not finished (running, pending or not yet started) is never
+    deleted unless --include-running is given: a named one is an error, one in a
+    set is kept and reported on stderr;
+  - --pipeline without --keep would delete every run of the pipeline: on a
+    terminal it asks first; elsewhere it refuses unless --all or --yes says so;
+  - --dry-run=client prints what would be deleted and what would be kept, and
+    touches nothing; --dry-run=server sends the deletes with dryRun=All.
+` + `
 RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
 pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 
 ` + util.ExitCodesHelp,
 		ValidArgsFunction: util.CompleteRuns(cf),
 		Example: `  kubectl mlpipe delete churn-training-x7k2p
-  kubectl mlpipe delete --pipeline churn-training --keep 5`,
+  kubectl mlpipe delete --pipeline churn-training --keep 5
+  kubectl mlpipe delete --pipeline churn-training --all --dry-run=client
+  kubectl mlpipe delete -l team=ds --keep 10
+  kubectl mlpipe delete churn-training-x7k2p --include-running`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch {
-			case o.Pipeline == "" && len(args) == 0:
-				return util.UsageError(cmd.CommandPath(), "name the runs to delete, or pass --pipeline")
-			case o.Pipeline != "" && len(args) > 0:
-				return util.UsageError(cmd.CommandPath(), "give run names or --pipeline, not both")
-			case o.Keep < 0:
-				return util.UsageError(cmd.CommandPath(), "--keep must be zero or more")
-			case o.Keep > 0 && o.Pipeline == "":
-				return util.UsageError(cmd.CommandPath(), "--keep needs --pipeline")
-			}
-			names, err := util.RunNames(cmd.CommandPath(), args)
+			names, err := o.check(cmd.CommandPath(), args)
 			if err != nil {
 				return err
 			}
@@ -57,47 +78,174 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 			if err != nil {
 				return err
 			}
-			if o.Pipeline != "" {
-				if names, err = o.victims(cmd.Context(), tc, ns); err != nil {
-					return err
-				}
-				if len(names) == 0 {
-					fmt.Fprintf(streams.ErrOut, "No runs of %s to delete in namespace %q.\n", o.Pipeline, ns)
-					return nil
-				}
-			}
-			for _, n := range names {
-				err := tc.TektonV1().PipelineRuns(ns).Delete(cmd.Context(), n, metav1.DeleteOptions{})
-				if apierrors.IsNotFound(err) {
-					return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("no run %q in namespace %q", n, ns)}
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(streams.Out, "pipelinerun.tekton.dev/%s deleted\n", n)
-			}
-			return nil
+			return o.Run(cmd.Context(), cmd.CommandPath(), tc, ns, names)
 		},
 	}
 	cmd.Flags().StringVar(&o.Pipeline, "pipeline", "", "delete the runs of this pipeline")
-	cmd.Flags().IntVar(&o.Keep, "keep", 0, "with --pipeline, keep this many of the newest runs")
+	cmd.Flags().IntVar(&o.Keep, "keep", 0, "keep this many of the newest selected runs")
+	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "delete the runs matching this label selector (e.g. team=ds)")
+	cmd.Flags().BoolVar(&o.All, "all", false, "delete every run made by kubectl mlpipe in the namespace (of --pipeline, when given)")
+	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask before deleting every run of --pipeline")
+	cmd.Flags().BoolVar(&o.IncludeRunning, "include-running", false, "also delete runs that have not finished (their steps are stopped)")
+	util.AddDryRunFlag(cmd, &o.DryRun, `Must be "none", "server", or "client". If client strategy, only print the runs that would be deleted (and those kept), deleting nothing. If server strategy, send the deletes with dryRun=All: nothing is deleted.`)
 	_ = cmd.RegisterFlagCompletionFunc("pipeline", util.CompletePipelines(cf))
 	return cmd
 }
 
-// victims lists the pipeline's runs, newest first, and returns all but the --keep newest.
-func (o *Options) victims(ctx context.Context, tc tekton.Interface, ns string) ([]string, error) {
-	list, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: util.RunSelector(o.Pipeline)})
-	if err != nil {
+// check validates the flags and returns the named runs.
+func (o *Options) check(cmdPath string, args []string) ([]string, error) {
+	if err := util.CheckDryRun(cmdPath, o.DryRun, util.DryRunNone, util.DryRunServer, util.DryRunClient); err != nil {
 		return nil, err
 	}
-	items := list.Items
-	util.NewestFirst(items)
-	var out []string
-	for i, pr := range items {
-		if i >= o.Keep {
-			out = append(out, pr.Name)
+	set := o.Pipeline != "" || o.Selector != "" || o.All
+	switch {
+	case !set && len(args) == 0:
+		return nil, util.UsageError(cmdPath, "name the runs to delete, or select them with --pipeline, -l or --all")
+	case set && len(args) > 0:
+		return nil, util.UsageError(cmdPath, "give run names or a selection (--pipeline, -l, --all), not both")
+	case o.Keep < 0:
+		return nil, util.UsageError(cmdPath, "--keep must be zero or more")
+	case o.Keep > 0 && !set:
+		return nil, util.UsageError(cmdPath, "--keep needs a selection: --pipeline, -l or --all")
+	}
+	if o.Selector != "" {
+		if _, err := labels.Parse(o.Selector); err != nil {
+			return nil, util.UsageError(cmdPath, "-l %q: %v", o.Selector, err)
 		}
 	}
-	return out, nil
+	return util.RunNames(cmdPath, args)
+}
+
+// plan is what a delete would do.
+type plan struct {
+	delete []string
+	kept   []string // not finished and spared
+	newest int      // kept by --keep
+}
+
+// Run deletes the named or selected runs that the rules allow.
+func (o *Options) Run(ctx context.Context, cmdPath string, tc tekton.Interface, ns string, names []string) error {
+	runs := tc.TektonV1().PipelineRuns(ns)
+	var p plan
+	if len(names) > 0 {
+		for _, n := range names {
+			pr, err := runs.Get(ctx, n, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("no run %q in namespace %q", n, ns)}
+			}
+			if err != nil {
+				return err
+			}
+			if !util.Finished(pr) && !o.IncludeRunning {
+				return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("run %s has not finished (%s); nothing was deleted. Cancel it first (kubectl mlpipe cancel %s), or pass --include-running", n, state(pr), n)}
+			}
+			p.delete = append(p.delete, n)
+		}
+	} else {
+		sel := util.RunSelector(o.Pipeline)
+		if o.Selector != "" {
+			sel += "," + o.Selector
+		}
+		list, err := runs.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return err
+		}
+		p = o.choose(list.Items)
+		if len(p.delete)+len(p.kept) == 0 {
+			fmt.Fprintf(o.ErrOut, "No runs %sto delete in namespace %q.\n", o.what(), ns)
+			return nil
+		}
+		if err := o.confirm(cmdPath, ns, p); err != nil {
+			return err
+		}
+	}
+	suffix := ""
+	if o.DryRun != util.DryRunNone {
+		suffix = " (dry run)"
+	}
+	for _, n := range p.kept {
+		fmt.Fprintf(o.ErrOut, "kept pipelinerun.tekton.dev/%s: it has not finished (--include-running deletes it too)\n", n)
+	}
+	for _, n := range p.delete {
+		if o.DryRun != util.DryRunClient {
+			opts := metav1.DeleteOptions{}
+			if o.DryRun == util.DryRunServer {
+				opts.DryRun = []string{metav1.DryRunAll}
+			}
+			err := runs.Delete(ctx, n, opts)
+			if apierrors.IsNotFound(err) {
+				continue // gone meanwhile: what was asked is true
+			}
+			if err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(o.Out, "pipelinerun.tekton.dev/%s deleted%s\n", n, suffix)
+	}
+	return nil
+}
+
+// choose keeps the --keep newest, spares unfinished runs unless told, and
+// deletes the rest, oldest last as listed newest first.
+func (o *Options) choose(items []v1.PipelineRun) plan {
+	util.NewestFirst(items)
+	var p plan
+	for i := range items {
+		pr := &items[i]
+		switch {
+		case i < o.Keep:
+			p.newest++
+		case !util.Finished(pr) && !o.IncludeRunning:
+			p.kept = append(p.kept, pr.Name)
+		default:
+			p.delete = append(p.delete, pr.Name)
+		}
+	}
+	return p
+}
+
+// confirm guards deleting every run of a pipeline when the user did not say
+// so: ask on a terminal, refuse elsewhere.
+func (o *Options) confirm(cmdPath, ns string, p plan) error {
+	if o.Pipeline == "" || o.Keep > 0 || o.All || o.Yes || o.Selector != "" || o.DryRun == util.DryRunClient || len(p.delete) == 0 {
+		return nil
+	}
+	if !o.terminal() {
+		return util.UsageError(cmdPath, "this would delete every finished run of %s in namespace %q (%d); pass --all (or -y) to do that, or --keep N to keep the newest", o.Pipeline, ns, len(p.delete))
+	}
+	fmt.Fprintf(o.ErrOut, "Delete %d run(s) of %s in namespace %q (%s)? [y/N] ", len(p.delete), o.Pipeline, ns, strings.Join(p.delete, ", "))
+	answer, _ := bufio.NewReader(o.In).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("nothing deleted")}
+	}
+	return nil
+}
+
+func (o *Options) what() string {
+	var parts []string
+	if o.Pipeline != "" {
+		parts = append(parts, "of "+o.Pipeline)
+	}
+	if o.Selector != "" {
+		parts = append(parts, "matching "+o.Selector)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, " ") + " "
+}
+
+func state(pr *v1.PipelineRun) string {
+	if c := pr.Status.GetCondition("Succeeded"); c != nil && c.Reason != "" {
+		return c.Reason
+	}
+	if pr.Spec.Status != "" {
+		return string(pr.Spec.Status)
+	}
+	return "not started"
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

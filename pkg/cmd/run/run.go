@@ -30,9 +30,9 @@ import (
 
 // Dry-run modes, as kubectl names them.
 const (
-	DryRunNone   = "none"
-	DryRunClient = "client"
-	DryRunServer = "server"
+	DryRunNone   = util.DryRunNone
+	DryRunClient = util.DryRunClient
+	DryRunServer = util.DryRunServer
 )
 
 // Options are the run command's inputs.
@@ -118,8 +118,7 @@ keeps the created object's name. Ctrl-C stops waiting, not the run.
 	}
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "spec file, or - for stdin")
 	cmd.Flags().StringArrayVarP(&o.Params, "param", "p", nil, "set a param: name=value (repeatable)")
-	cmd.Flags().StringVar(&o.DryRun, "dry-run", DryRunNone, `Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.`)
-	cmd.Flags().Lookup("dry-run").NoOptDefVal = "unchanged"
+	util.AddDryRunFlag(cmd, &o.DryRun, `Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.`)
 	cmd.Flags().StringVar(&o.FieldManager, "field-manager", "kubectl-mlpipe", "name of the manager recorded in managedFields")
 	cmd.Flags().BoolVarP(&o.Wait, "wait", "w", false, "follow the run to its end, showing each step; the exit code is the run's outcome")
 	cmd.Flags().BoolVar(&o.Follow, "follow", false, "follow the run to its end, streaming its steps' logs")
@@ -132,12 +131,8 @@ keeps the created object's name. Ctrl-C stops waiting, not the run.
 // Complete checks flags and resolves the namespace and printer.
 func (o *Options) Complete(cmd *cobra.Command) error {
 	o.cmdPath = cmd.CommandPath()
-	switch o.DryRun {
-	case DryRunNone, DryRunClient, DryRunServer:
-	case "unchanged":
-		return util.UsageError(o.cmdPath, `--dry-run needs a value: "none", "server", or "client"`)
-	default:
-		return util.UsageError(o.cmdPath, `Invalid dry-run value (%v). Must be "none", "server", or "client".`, o.DryRun)
+	if err := util.CheckDryRun(o.cmdPath, o.DryRun, DryRunNone, DryRunServer, DryRunClient); err != nil {
+		return err
 	}
 	if (o.Wait || o.Follow) && o.DryRun != DryRunNone {
 		return util.UsageError(o.cmdPath, "--wait and --follow cannot be used with --dry-run: nothing runs")

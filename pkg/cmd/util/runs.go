@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"knative.dev/pkg/apis"
 
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 )
@@ -33,6 +34,13 @@ func NewestFirst(items []v1.PipelineRun) {
 		}
 		return items[i].Name < items[j].Name
 	})
+}
+
+// Finished reports whether Tekton has ended the run: its Succeeded
+// condition is True or False (not Unknown, not missing).
+func Finished(pr *v1.PipelineRun) bool {
+	c := pr.Status.GetCondition(apis.ConditionSucceeded)
+	return c != nil && !c.IsUnknown()
 }
 
 // GetRun fetches a run, turning not-found into a sentence that says where we looked.
