@@ -27,7 +27,7 @@ func Describe(w io.Writer, r Run, now time.Time, st Style) {
 		fmt.Fprintf(tw, "Message:\t%s\n", oneLine(r.Message))
 	}
 	done, total := r.Progress()
-	fmt.Fprintf(tw, "Progress:\t%d/%d steps done\n", done, total)
+	fmt.Fprintf(tw, "Progress:\t%d/%d steps done (%s)\n", done, total, r.Breakdown())
 	fmt.Fprintf(tw, "Started:\t%s\n", when(r.Start, now))
 	if !r.End.IsZero() {
 		fmt.Fprintf(tw, "Finished:\t%s\n", when(r.End, now))

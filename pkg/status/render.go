@@ -120,6 +120,9 @@ func oneLine(s string) string {
 func ProgressLine(r Run, now time.Time, st Style) string {
 	done, total := r.Progress()
 	line := fmt.Sprintf("%s %s — %d/%d steps done, %s elapsed", r.Name, st.phase(r.Phase), done, total, dur(r.Elapsed(now)))
+	if r.Done() {
+		line = fmt.Sprintf("%s %s — %d/%d steps done (%s), %s elapsed", r.Name, st.phase(r.Phase), done, total, r.Breakdown(), dur(r.Elapsed(now)))
+	}
 	if r.Done() && r.Phase != Succeeded && r.Message != "" {
 		line += ": " + oneLine(r.Message)
 	}

@@ -5,6 +5,7 @@
 package status
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -101,7 +102,11 @@ type Run struct {
 // Done reports whether the run has finished.
 func (r *Run) Done() bool { return r.Phase.Done() && r.Phase != Skipped }
 
-// Progress counts the finished steps and all steps.
+// Progress counts the steps that are done and all steps. One definition for
+// every view (list, describe, the live view's top line and its last line):
+// a step is done once it will not run any more — succeeded, failed, timed
+// out, cancelled, skipped, or not run because the run ended first. A
+// finished run therefore shows N/N; Breakdown says how they ended.
 func (r *Run) Progress() (done, total int) {
 	for _, s := range r.Steps {
 		if s.Phase.Done() {
@@ -109,6 +114,28 @@ func (r *Run) Progress() (done, total int) {
 		}
 	}
 	return done, len(r.Steps)
+}
+
+// Breakdown counts the steps by phase, in a fixed order, leaving out zeros:
+// "4 succeeded, 1 skipped".
+func (r *Run) Breakdown() string {
+	order := []Phase{Succeeded, Failed, TimedOut, Cancelled, Skipped, NotRun, Running, Pending, Waiting}
+	n := map[Phase]int{}
+	for _, s := range r.Steps {
+		n[s.Phase]++
+	}
+	var parts []string
+	for _, p := range order {
+		if n[p] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[p], strings.ToLower(phaseWords[p])))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+var phaseWords = map[Phase]string{
+	Succeeded: "succeeded", Failed: "failed", TimedOut: "timed out", Cancelled: "cancelled",
+	Skipped: "skipped", NotRun: "not run", Running: "running", Pending: "pending", Waiting: "waiting",
 }
 
 // Step returns the named step, or nil.
@@ -191,6 +218,15 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 			s.Phase = Waiting
 		}
 		r.Steps = append(r.Steps, s)
+	}
+	// A run is under way once one of its steps is (Tekton may not have said so yet).
+	if r.Phase == Pending {
+		for _, s := range r.Steps {
+			if s.Phase == Running || s.Phase.Done() && s.Phase != Skipped {
+				r.Phase = Running
+				break
+			}
+		}
 	}
 	// Name what each waiting step waits for, now that every step's phase is known.
 	for i := range r.Steps {

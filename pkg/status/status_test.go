@@ -247,7 +247,7 @@ func TestTransitionsOneLinePerChange(t *testing.T) {
 	b := Build(done, []*v1.TaskRun{taskRun("prepare", cond(corev1.ConditionTrue, "Succeeded", ""), 1, 3)}, []*corev1.Pod{pod("prepare", "cpu-1")}, nil)
 	lines := Transitions(&a, b, t0.Add(5*time.Second), Style{})
 	// The steps the run ended without are reported once, as not run.
-	if len(lines) != 6 || lines[0] != "[    4s] prepare Succeeded after 2s" || lines[1] != "[    4s] train NotRun" || !strings.HasPrefix(lines[5], "[    4s] churn-x7k2p Succeeded — 5/5 steps done, 4s elapsed") {
+	if len(lines) != 6 || lines[0] != "[    4s] prepare Succeeded after 2s" || lines[1] != "[    4s] train NotRun" || !strings.HasPrefix(lines[5], "[    4s] churn-x7k2p Succeeded — 5/5 steps done (1 succeeded, 4 not run), 4s elapsed") {
 		t.Errorf("end: %q", lines)
 	}
 }
@@ -309,5 +309,19 @@ func TestDescribeShowsSecretReferencesNotValues(t *testing.T) {
 	}
 	if strings.Contains(out, "PLAIN") {
 		t.Errorf("plain env values are not references and stay out:\n%s", out)
+	}
+}
+
+// A run whose step is running is Running, even before Tekton's own
+// condition says so.
+func TestRunWithARunningStepIsRunning(t *testing.T) {
+	pr := pipelineRun(duckv1.Status{})
+	prep := taskRun("prepare", cond(corev1.ConditionUnknown, "Running", ""), 1, -1)
+	r := Build(pr, []*v1.TaskRun{prep}, []*corev1.Pod{pod("prepare", "cpu-1")}, nil)
+	if r.Phase != Running || r.Step("prepare").Phase != Running {
+		t.Errorf("run %s, prepare %s; want both Running", r.Phase, r.Step("prepare").Phase)
+	}
+	if r := Build(pr, nil, nil, nil); r.Phase != Pending {
+		t.Errorf("a run with no step started: %s, want Pending", r.Phase)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -21,6 +20,7 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/status"
 )
 
 // Options are the list command's inputs.
@@ -87,11 +87,11 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	if err != nil {
 		return err
 	}
-	done := map[string]int{}
-	for _, tr := range trs.Items {
-		if c := tr.Status.GetCondition(apis.ConditionSucceeded); c != nil && !c.IsUnknown() {
-			done[tr.Namespace+"/"+tr.Labels["tekton.dev/pipelineRun"]]++
-		}
+	byRun := map[string][]*v1.TaskRun{}
+	for i := range trs.Items {
+		tr := &trs.Items[i]
+		key := tr.Namespace + "/" + tr.Labels["tekton.dev/pipelineRun"]
+		byRun[key] = append(byRun[key], tr)
 	}
 	items := prs.Items
 	util.NewestFirst(items)
@@ -139,25 +139,14 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
 	}
 	now := o.now()
-	for _, pr := range items {
-		total := 0
-		if pr.Spec.PipelineSpec != nil {
-			total = len(pr.Spec.PipelineSpec.Tasks) + len(pr.Spec.PipelineSpec.Finally)
-		}
-		status, reason := "Pending", ""
+	for i := range items {
+		pr := &items[i]
+		// The same view describe and --wait build, so the counts agree.
+		r := status.Build(pr, byRun[pr.Namespace+"/"+pr.Name], nil, nil)
+		done, total := r.Progress()
+		reason := ""
 		if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil {
 			reason = c.Reason
-			switch c.Status {
-			case corev1.ConditionTrue:
-				status = "Succeeded"
-			case corev1.ConditionFalse:
-				status = "Failed"
-				if strings.HasPrefix(c.Reason, "Cancelled") || c.Reason == "PipelineRunCancelled" {
-					status = "Cancelled"
-				}
-			default:
-				status = "Running"
-			}
 		}
 		started, dur := "-", "-"
 		if st := pr.Status.StartTime; st != nil {
@@ -172,7 +161,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		if ns == "" {
 			row = append(row, pr.Namespace)
 		}
-		row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], status, fmt.Sprintf("%d/%d", done[pr.Namespace+"/"+pr.Name], total), started, dur)
+		row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], string(r.Phase), fmt.Sprintf("%d/%d", done, total), started, dur)
 		if o.Output == "wide" {
 			row = append(row, reason)
 		}

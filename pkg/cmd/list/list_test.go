@@ -32,9 +32,9 @@ func pr(name, pipeline string, created time.Duration, status corev1.ConditionSta
 	return p
 }
 
-func tr(run string, status corev1.ConditionStatus) *v1.TaskRun {
-	t := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: run + "-" + string(status), Namespace: "ml", Labels: map[string]string{
-		"tekton.dev/pipelineRun": run, "mlpipe.dev/pipeline": "p", "app.kubernetes.io/managed-by": "kubectl-mlpipe"}}}
+func tr(run, task string, status corev1.ConditionStatus) *v1.TaskRun {
+	t := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: run + "-" + task, Namespace: "ml", Labels: map[string]string{
+		"tekton.dev/pipelineRun": run, "tekton.dev/pipelineTask": task, "mlpipe.dev/pipeline": "p", "app.kubernetes.io/managed-by": "kubectl-mlpipe"}}}
 	t.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionSucceeded, Status: status}}
 	return t
 }
@@ -44,7 +44,7 @@ func TestListTableNewestFirst(t *testing.T) {
 		pr("old", "train", 2*time.Hour, corev1.ConditionTrue, "Succeeded"),
 		pr("new", "train", 5*time.Minute, corev1.ConditionUnknown, "Running"),
 		pr("gone", "eval", time.Hour, corev1.ConditionFalse, "Cancelled"),
-		tr("new", corev1.ConditionTrue), tr("new", corev1.ConditionUnknown), tr("old", corev1.ConditionTrue), tr("old", corev1.ConditionFalse),
+		tr("new", "a", corev1.ConditionTrue), tr("new", "b", corev1.ConditionUnknown), tr("old", "a", corev1.ConditionTrue), tr("old", "b", corev1.ConditionTrue),
 	)
 	var out bytes.Buffer
 	o := &Options{Output: "wide", now: func() time.Time { return now }}
@@ -53,7 +53,7 @@ func TestListTableNewestFirst(t *testing.T) {
 	}
 	want := `NAME   PIPELINE   STATUS      STEPS   STARTED   DURATION   REASON
 new    train      Running     1/2     5m ago    5m         Running
-gone   eval       Cancelled   0/2     60m ago   90s        Cancelled
+gone   eval       Cancelled   2/2     60m ago   90s        Cancelled
 old    train      Succeeded   2/2     120m ago   90s        Succeeded
 `
 	if got := out.String(); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
