@@ -9,14 +9,19 @@ import (
 )
 
 var (
-	unitTypo  = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$`)
+	unitTypo = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$`)
+	// Each mistyped unit maps to the Kubernetes suffix of exactly the same
+	// size: GB (10^9 bytes) is G, GiB (2^30) is Gi.
 	unitHints = map[string]string{
-		"kb": "Ki", "kib": "Ki", "k": "k", "ki": "Ki",
-		"mb": "Mi", "mib": "Mi", "mi": "Mi",
-		"gb": "Gi", "gib": "Gi", "g": "G", "gi": "Gi",
-		"tb": "Ti", "tib": "Ti", "ti": "Ti",
-		"pb": "Pi", "pib": "Pi",
+		"kb": "k", "kib": "Ki", "k": "k", "ki": "Ki",
+		"mb": "M", "mib": "Mi", "mi": "Mi",
+		"gb": "G", "gib": "Gi", "g": "G", "gi": "Gi",
+		"tb": "T", "tib": "Ti", "ti": "Ti",
+		"pb": "P", "pib": "Pi",
 	}
+	// binaryOf is the binary suffix people usually mean by a decimal one, and
+	// how much more it is.
+	binaryOf = map[string]string{"k": "Ki (2% more)", "M": "Mi (5% more)", "G": "Gi (7% more)", "T": "Ti (10% more)", "P": "Pi (13% more)"}
 	cpuWords = map[string]bool{"cpu": true, "cpus": true, "core": true, "cores": true, "vcpu": true, "vcpus": true}
 )
 
@@ -37,7 +42,11 @@ func checkQuantity(s string, cpu bool) (resource.Quantity, string) {
 		case cpu && cpuWords[unit]:
 			return q, fmt.Sprintf("%s (did you mean %s?)", msg, num)
 		case unitHints[unit] != "" && !cpu:
-			return q, fmt.Sprintf("%s (did you mean %s%s?)", msg, num, unitHints[unit])
+			exact := unitHints[unit]
+			if alt := binaryOf[exact]; alt != "" {
+				return q, fmt.Sprintf("%s (did you mean %s%s, the same size, or %s%s?)", msg, num, exact, num, alt)
+			}
+			return q, fmt.Sprintf("%s (did you mean %s%s?)", msg, num, exact)
 		case unit == "m" && cpu:
 			return q, fmt.Sprintf("%s (did you mean %sm?)", msg, num)
 		}

@@ -78,7 +78,7 @@ func Validate(p *spec.Pipeline) Result {
 	for _, name := range names {
 		prof := s.Profiles[name]
 		pp := root.Child("profiles").Key(name)
-		for _, msg := range utilvalidation.IsDNS1123Label(name) {
+		for _, msg := range dnsLabelErrors(name) {
 			v.errs = append(v.errs, field.Invalid(pp, name, "profile names must be DNS-1123 labels: "+msg))
 		}
 		v.profiles.Insert(name)
@@ -148,8 +148,31 @@ func (v *validator) header() {
 	v.annotations(p.Metadata.Annotations, md.Child("annotations"))
 }
 
+// dnsLabelErrors is Kubernetes' DNS-1123 label check, with the name it
+// probably meant when there is one ("load_data" → "load-data").
+func dnsLabelErrors(s string) []string {
+	errs := utilvalidation.IsDNS1123Label(s)
+	for i, e := range errs {
+		// Kubernetes' own message quotes its regular expression; say it in words.
+		if strings.Contains(e, "RFC 1123") {
+			errs[i] = "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
+			if fix := dnsLabelFor(s); fix != "" && len(utilvalidation.IsDNS1123Label(fix)) == 0 {
+				errs[i] += fmt.Sprintf(" (did you mean %q?)", fix)
+			}
+		}
+	}
+	return errs
+}
+
+var notLabelChars = regexp.MustCompile(`[^a-z0-9]+`)
+
+// dnsLabelFor lowercases s and turns each run of other characters into one '-'.
+func dnsLabelFor(s string) string {
+	return strings.Trim(notLabelChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
+
 func (v *validator) dnsLabel(s string, p *field.Path, max int, why string) {
-	for _, msg := range utilvalidation.IsDNS1123Label(s) {
+	for _, msg := range dnsLabelErrors(s) {
 		v.errs = append(v.errs, field.Invalid(p, s, msg))
 	}
 	if len(s) > max && len(s) <= 63 {
@@ -392,7 +415,7 @@ func (v *validator) pod(pod *spec.PodSettings, p *field.Path) {
 			v.errs = append(v.errs, field.Required(vp, ""))
 			continue
 		}
-		for _, msg := range utilvalidation.IsDNS1123Label(vol.Name) {
+		for _, msg := range dnsLabelErrors(vol.Name) {
 			v.errs = append(v.errs, field.Invalid(vp, vol.Name, msg))
 		}
 		if names.Has(vol.Name) {
@@ -545,7 +568,7 @@ func (v *validator) stepNames() {
 				v.errs = append(v.errs, field.Required(np, "every step needs a name"))
 				continue
 			}
-			for _, msg := range utilvalidation.IsDNS1123Label(s.Name) {
+			for _, msg := range dnsLabelErrors(s.Name) {
 				v.errs = append(v.errs, field.Invalid(np, s.Name, msg))
 			}
 			if _, dup := v.steps[s.Name]; dup {
