@@ -44,7 +44,7 @@ func Load(file string, data []byte) ([]*Document, error) {
 			break
 		}
 		if err != nil {
-			diags = append(diags, syntaxDiagnostic(file, err))
+			diags = append(diags, syntaxDiagnostic(file, data, err))
 			break
 		}
 		if len(root.Content) == 0 || isNull(root.Content[0]) {
@@ -68,7 +68,7 @@ func Load(file string, data []byte) ([]*Document, error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func syntaxDiagnostic(file string, err error) Diagnostic {
+func syntaxDiagnostic(file string, data []byte, err error) Diagnostic {
 	d := Diagnostic{File: file, Line: 1, Column: 1, Message: err.Error(), Severity: SeverityError}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		d.Line, _ = strconv.Atoi(m[1])
@@ -79,8 +79,33 @@ func syntaxDiagnostic(file string, err error) Diagnostic {
 		if parserProblem(m[2]) {
 			d.Line++
 		}
+		// A tab in the indentation reads as "found character that cannot
+		// start any token": name the tab and where it is.
+		if strings.Contains(m[2], "cannot start any token") || strings.Contains(m[2], "tab character") {
+			if line, col, ok := indentTab(data, d.Line); ok {
+				d.Line, d.Column = line, col
+				d.Message = "YAML syntax error: a tab indents this line; YAML indents with spaces only"
+			}
+		}
 	}
 	return d
+}
+
+// indentTab finds a tab in the indentation of line (1-based) or the line
+// after it, and returns where it is.
+func indentTab(data []byte, line int) (int, int, bool) {
+	lines := strings.Split(string(data), "\n")
+	for _, l := range []int{line, line + 1} {
+		if l < 1 || l > len(lines) {
+			continue
+		}
+		text := lines[l-1]
+		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+		if i := strings.IndexByte(indent, '\t'); i >= 0 {
+			return l, i + 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 func parserProblem(msg string) bool {
