@@ -29,5 +29,11 @@ check "invalid spec exits 2" 2 kubectl mlpipe render -f testdata/invalid
 check "unknown param exits 2" 2 kubectl mlpipe render -f examples/minimal.yaml -p nope=1
 check "bad flag exits 2" 2 kubectl mlpipe render --nope
 check "schema" 0 kubectl mlpipe schema
+check "a spec without -f exits 2" 2 kubectl mlpipe render examples/minimal.yaml
+grep -q 'render reads specs with -f: kubectl mlpipe render -f examples/minimal.yaml' /tmp/mlpipe-cli.err ||
+	{ fail=$((fail+1)); echo "FAIL a spec without -f: the message does not say to pass it with -f"; cat /tmp/mlpipe-cli.err; }
+for f in examples/runnable/*.yaml; do
+	check "validate $f" 0 kubectl mlpipe validate -f "$f"
+done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -83,7 +83,7 @@ a bug in kubectl-mlpipe, reported as such.
 
 ` + util.ExitCodesHelp,
 		Example: example,
-		Args:    cobra.NoArgs,
+		Args:    util.NoPositionalSpec,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(cmd); err != nil {
 				return err

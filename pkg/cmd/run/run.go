@@ -108,7 +108,7 @@ keeps the created object's name. Ctrl-C stops waiting, not the run.
 
   # Start it and stream its steps' logs
   kubectl mlpipe run -f train.yaml --follow`,
-		Args: cobra.NoArgs,
+		Args: util.NoPositionalSpec,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(cmd); err != nil {
 				return err

@@ -45,7 +45,7 @@ With -o json the report is written to stdout as JSON, for editors and CI.
 
   # Check every spec in a directory, as JSON
   kubectl mlpipe validate -f pipelines/ -o json`,
-		Args: cobra.NoArgs,
+		Args: util.NoPositionalSpec,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.cmdPath = cmd.CommandPath()
 			if len(o.Filenames) == 0 {
