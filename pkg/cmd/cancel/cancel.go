@@ -10,7 +10,6 @@ import (
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -21,11 +20,9 @@ import (
 
 // Options are the cancel command's inputs.
 type Options struct {
-	Grace    bool
-	Pipeline string
-	Selector string
-	All      bool
-	DryRun   string
+	Grace bool
+	util.Selection
+	DryRun string
 	genericiooptions.IOStreams
 }
 
@@ -79,19 +76,7 @@ func (o *Options) check(cmdPath string, args []string) ([]string, error) {
 	if err := util.CheckDryRun(cmdPath, o.DryRun, util.DryRunNone, util.DryRunServer, util.DryRunClient); err != nil {
 		return nil, err
 	}
-	set := o.Pipeline != "" || o.Selector != "" || o.All
-	switch {
-	case !set && len(args) == 0:
-		return nil, util.UsageError(cmdPath, "name the runs to cancel, or select them with --pipeline, -l or --all")
-	case set && len(args) > 0:
-		return nil, util.UsageError(cmdPath, "give run names or a selection (--pipeline, -l, --all), not both")
-	}
-	if o.Selector != "" {
-		if _, err := labels.Parse(o.Selector); err != nil {
-			return nil, util.UsageError(cmdPath, "-l %q: %v", o.Selector, err)
-		}
-	}
-	return util.RunNames(cmdPath, args)
+	return o.Selection.Check(cmdPath, "cancel", args)
 }
 
 // Run cancels the named runs (an error for one that has finished) or the
@@ -114,11 +99,7 @@ func (o *Options) Run(ctx context.Context, tc tekton.Interface, ns string, names
 			targets = append(targets, n)
 		}
 	} else {
-		sel := util.RunSelector(o.Pipeline)
-		if o.Selector != "" {
-			sel += "," + o.Selector
-		}
-		list, err := runs.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		list, err := runs.List(ctx, metav1.ListOptions{LabelSelector: o.LabelSelector()})
 		if err != nil {
 			return err
 		}

@@ -49,9 +49,9 @@ func TestCancelNamesAndSelections(t *testing.T) {
 		{"named", Options{}, []string{"pipelinerun.tekton.dev/a"}, 0, "a=Cancelled b= done="},
 		{"named, grace", Options{Grace: true}, []string{"a", "b"}, 0, "a=CancelledRunFinally b=CancelledRunFinally done="},
 		{"named finished", Options{}, []string{"done"}, util.ExitFailure, "a= b= done="},
-		{"selector", Options{Selector: "team=ds"}, nil, 0, "a=Cancelled b= done="},
-		{"all skips the finished", Options{All: true}, nil, 0, "a=Cancelled b=Cancelled done="},
-		{"client dry run", Options{All: true, DryRun: util.DryRunClient}, nil, 0, "a= b= done="},
+		{"selector", Options{Selection: util.Selection{Selector: "team=ds"}}, nil, 0, "a=Cancelled b= done="},
+		{"all skips the finished", Options{Selection: util.Selection{All: true}}, nil, 0, "a=Cancelled b=Cancelled done="},
+		{"client dry run", Options{DryRun: util.DryRunClient, Selection: util.Selection{All: true}}, nil, 0, "a= b= done="},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tc := tektonfake.NewSimpleClientset(run("a", "ds", corev1.ConditionUnknown), run("b", "ml", corev1.ConditionUnknown), run("done", "ds", corev1.ConditionTrue))

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/term"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -24,10 +23,8 @@ import (
 
 // Options are the delete command's inputs.
 type Options struct {
-	Pipeline       string
+	util.Selection
 	Keep           int
-	Selector       string
-	All            bool
 	Yes            bool
 	IncludeRunning bool
 	DryRun         string
@@ -97,23 +94,13 @@ func (o *Options) check(cmdPath string, args []string) ([]string, error) {
 	if err := util.CheckDryRun(cmdPath, o.DryRun, util.DryRunNone, util.DryRunServer, util.DryRunClient); err != nil {
 		return nil, err
 	}
-	set := o.Pipeline != "" || o.Selector != "" || o.All
 	switch {
-	case !set && len(args) == 0:
-		return nil, util.UsageError(cmdPath, "name the runs to delete, or select them with --pipeline, -l or --all")
-	case set && len(args) > 0:
-		return nil, util.UsageError(cmdPath, "give run names or a selection (--pipeline, -l, --all), not both")
 	case o.Keep < 0:
 		return nil, util.UsageError(cmdPath, "--keep must be zero or more")
-	case o.Keep > 0 && !set:
+	case o.Keep > 0 && !o.Set():
 		return nil, util.UsageError(cmdPath, "--keep needs a selection: --pipeline, -l or --all")
 	}
-	if o.Selector != "" {
-		if _, err := labels.Parse(o.Selector); err != nil {
-			return nil, util.UsageError(cmdPath, "-l %q: %v", o.Selector, err)
-		}
-	}
-	return util.RunNames(cmdPath, args)
+	return o.Selection.Check(cmdPath, "delete", args)
 }
 
 // plan is what a delete would do.
@@ -142,11 +129,7 @@ func (o *Options) Run(ctx context.Context, cmdPath string, tc tekton.Interface, 
 			p.delete = append(p.delete, n)
 		}
 	} else {
-		sel := util.RunSelector(o.Pipeline)
-		if o.Selector != "" {
-			sel += "," + o.Selector
-		}
-		list, err := runs.List(ctx, metav1.ListOptions{LabelSelector: sel})
+		list, err := runs.List(ctx, metav1.ListOptions{LabelSelector: o.LabelSelector()})
 		if err != nil {
 			return err
 		}

@@ -74,17 +74,17 @@ func TestDeleteSparesRunningRuns(t *testing.T) {
 		{name: "named running run", args: []string{"train-live"}, wantCode: util.ExitFailure, wantLeft: all, wantErr: "has not finished (Running); nothing was deleted"},
 		{name: "named running with a finished one: nothing deleted", args: []string{"train-new", "train-live"}, wantCode: util.ExitFailure, wantLeft: all},
 		{name: "named running, told to", o: Options{IncludeRunning: true}, args: []string{"pipelinerun/train-live"}, wantLeft: "eval-a train-mid train-new train-old", wantOut: "pipelinerun.tekton.dev/train-live deleted\n"},
-		{name: "pipeline --all", o: Options{Pipeline: "train", All: true}, wantLeft: "eval-a train-live", wantErr: "kept pipelinerun.tekton.dev/train-live: it has not finished"},
-		{name: "pipeline -y", o: Options{Pipeline: "train", Yes: true}, wantLeft: "eval-a train-live"},
-		{name: "pipeline --keep 1: the running one is the newest", o: Options{Pipeline: "train", Keep: 1}, wantLeft: "eval-a train-live"},
-		{name: "pipeline --keep 2", o: Options{Pipeline: "train", Keep: 2}, wantLeft: "eval-a train-live train-new"},
-		{name: "selector", o: Options{Selector: "team=ds"}, wantLeft: "train-live train-old"},
-		{name: "all", o: Options{All: true}, wantLeft: "train-live"},
-		{name: "all, running too", o: Options{All: true, IncludeRunning: true}, wantLeft: ""},
-		{name: "pipeline alone, not on a terminal", o: Options{Pipeline: "train"}, wantCode: util.ExitInvalid, wantLeft: all, wantErr: "pass --all (or -y)"},
-		{name: "pipeline alone, answered no", o: Options{Pipeline: "train"}, terminal: true, answer: "n\n", wantCode: util.ExitFailure, wantLeft: all, wantErr: "[y/N]"},
-		{name: "pipeline alone, answered yes", o: Options{Pipeline: "train"}, terminal: true, answer: "y\n", wantLeft: "eval-a train-live"},
-		{name: "client dry run", o: Options{Pipeline: "train", All: true, DryRun: util.DryRunClient}, wantLeft: all, wantOut: "pipelinerun.tekton.dev/train-new deleted (dry run)\npipelinerun.tekton.dev/train-mid deleted (dry run)\npipelinerun.tekton.dev/train-old deleted (dry run)\n", wantErr: "kept pipelinerun.tekton.dev/train-live"},
+		{name: "pipeline --all", o: Options{Selection: util.Selection{Pipeline: "train", All: true}}, wantLeft: "eval-a train-live", wantErr: "kept pipelinerun.tekton.dev/train-live: it has not finished"},
+		{name: "pipeline -y", o: Options{Yes: true, Selection: util.Selection{Pipeline: "train"}}, wantLeft: "eval-a train-live"},
+		{name: "pipeline --keep 1: the running one is the newest", o: Options{Keep: 1, Selection: util.Selection{Pipeline: "train"}}, wantLeft: "eval-a train-live"},
+		{name: "pipeline --keep 2", o: Options{Keep: 2, Selection: util.Selection{Pipeline: "train"}}, wantLeft: "eval-a train-live train-new"},
+		{name: "selector", o: Options{Selection: util.Selection{Selector: "team=ds"}}, wantLeft: "train-live train-old"},
+		{name: "all", o: Options{Selection: util.Selection{All: true}}, wantLeft: "train-live"},
+		{name: "all, running too", o: Options{IncludeRunning: true, Selection: util.Selection{All: true}}, wantLeft: ""},
+		{name: "pipeline alone, not on a terminal", o: Options{Selection: util.Selection{Pipeline: "train"}}, wantCode: util.ExitInvalid, wantLeft: all, wantErr: "pass --all (or -y)"},
+		{name: "pipeline alone, answered no", o: Options{Selection: util.Selection{Pipeline: "train"}}, terminal: true, answer: "n\n", wantCode: util.ExitFailure, wantLeft: all, wantErr: "[y/N]"},
+		{name: "pipeline alone, answered yes", o: Options{Selection: util.Selection{Pipeline: "train"}}, terminal: true, answer: "y\n", wantLeft: "eval-a train-live"},
+		{name: "client dry run", o: Options{DryRun: util.DryRunClient, Selection: util.Selection{Pipeline: "train", All: true}}, wantLeft: all, wantOut: "pipelinerun.tekton.dev/train-new deleted (dry run)\npipelinerun.tekton.dev/train-mid deleted (dry run)\npipelinerun.tekton.dev/train-old deleted (dry run)\n", wantErr: "kept pipelinerun.tekton.dev/train-live"},
 		{name: "client dry run of a running run", o: Options{DryRun: util.DryRunClient}, args: []string{"train-live"}, wantCode: util.ExitFailure, wantLeft: all},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,11 +127,11 @@ func TestDeleteFlagsThatDoNotGoTogether(t *testing.T) {
 		want string
 	}{
 		{Options{}, nil, "name the runs to delete"},
-		{Options{Pipeline: "p"}, []string{"r"}, "not both"},
+		{Options{Selection: util.Selection{Pipeline: "p"}}, []string{"r"}, "not both"},
 		{Options{Keep: 2}, []string{"r"}, "--keep needs a selection"},
-		{Options{Keep: -1, All: true}, nil, "zero or more"},
-		{Options{Selector: "team in (ds"}, nil, "-l \"team in (ds\""},
-		{Options{DryRun: "maybe", All: true}, nil, `Must be "none", "server", or "client"`},
+		{Options{Keep: -1, Selection: util.Selection{All: true}}, nil, "zero or more"},
+		{Options{Selection: util.Selection{Selector: "team in (ds"}}, nil, "-l \"team in (ds\""},
+		{Options{DryRun: "maybe", Selection: util.Selection{All: true}}, nil, `Must be "none", "server", or "client"`},
 	} {
 		if c.o.DryRun == "" {
 			c.o.DryRun = util.DryRunNone
