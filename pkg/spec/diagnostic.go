@@ -153,7 +153,7 @@ func (doc *Document) Locate(errs field.ErrorList, sev Severity) Diagnostics {
 			Line:     pos.Line,
 			Column:   pos.Column,
 			Path:     e.Field,
-			Message:  message(e),
+			Message:  message(e, sev),
 			Severity: sev,
 		})
 	}
@@ -162,7 +162,12 @@ func (doc *Document) Locate(errs field.ErrorList, sev Severity) Diagnostics {
 
 // message reads as a sentence where the detail allows it ("32GB" is not a
 // Kubernetes quantity …), as SPEC.md shows; otherwise field.Error's own shape.
-func message(e *field.Error) string {
+// A warning is its detail alone: "warning: spec.workspace: steps a and b …",
+// not "Invalid value: …" for something that is not invalid.
+func message(e *field.Error, sev Severity) string {
+	if sev == SeverityWarning && e.Detail != "" {
+		return e.Detail
+	}
 	if v, ok := e.BadValue.(string); ok && e.Type == field.ErrorTypeInvalid && strings.HasPrefix(e.Detail, "is ") {
 		return fmt.Sprintf("%q %s", v, e.Detail)
 	}

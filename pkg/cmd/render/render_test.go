@@ -192,7 +192,7 @@ spec:
 		t.Error("warnings leaked into stdout")
 	}
 	for _, want := range []string{
-		"<stdin>:6:14: warning: spec.workspace: Invalid value: \"cpu,gpu\": steps cpu and gpu share the workspace but ask for different nodes (cpu needs pool=cpu but gpu needs pool=gpu)",
+		"<stdin>:6:14: warning: spec.workspace: steps cpu and gpu share the workspace but ask for different nodes (cpu needs pool=cpu but gpu needs pool=gpu)",
 		"artifactStore",
 		"<stdin>:8:13: warning: spec.profiles[unused]",
 	} {
