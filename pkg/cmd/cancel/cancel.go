@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -86,10 +85,7 @@ func (o *Options) Run(ctx context.Context, tc tekton.Interface, ns string, names
 	var targets []string
 	if len(names) > 0 {
 		for _, n := range names {
-			pr, err := runs.Get(ctx, n, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("no run %q in namespace %q", n, ns)}
-			}
+			pr, err := util.GetRun(ctx, tc, ns, n)
 			if err != nil {
 				return err
 			}

@@ -116,10 +116,7 @@ func (o *Options) Run(ctx context.Context, cmdPath string, tc tekton.Interface, 
 	var p plan
 	if len(names) > 0 {
 		for _, n := range names {
-			pr, err := runs.Get(ctx, n, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("no run %q in namespace %q", n, ns)}
-			}
+			pr, err := util.GetRun(ctx, tc, ns, n)
 			if err != nil {
 				return err
 			}
