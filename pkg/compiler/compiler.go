@@ -63,3 +63,16 @@ func Compile(ctx context.Context, doc *spec.Document, opts Options) (*Result, er
 	}
 	return &Result{Doc: doc, Model: m, PipelineRun: pr, Explain: exp, Warnings: ds.Warnings()}, nil
 }
+
+// Rerender renders res.Model again, after pkg/reuse marked the steps that
+// will not run, and checks the result with Tekton's validation.
+func Rerender(ctx context.Context, res *Result, opts Options) error {
+	pr, exp := tekton.Render(res.Model, tekton.Options{Name: opts.Name})
+	if !opts.SkipTektonValidation {
+		if err := tektonvalidate.PipelineRun(ctx, pr); err != nil {
+			return err
+		}
+	}
+	res.PipelineRun, res.Explain = pr, exp
+	return nil
+}

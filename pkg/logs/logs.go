@@ -22,6 +22,7 @@ import (
 	"knative.dev/pkg/apis"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/dag"
+	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 )
 
 // Line is one line a step logged.
@@ -78,6 +79,24 @@ func Print(ctx context.Context, o Options, pr *v1.PipelineRun) error {
 		steps = []string{o.Step}
 	}
 	p := &printer{out: o.Out, errOut: o.ErrOut}
+	// A reused step ran in another run: its logs are there, not here.
+	if reused, _ := rendertekton.ParseReused(pr.Annotations[rendertekton.AnnotationReused]); len(reused) > 0 {
+		rest := steps[:0:0]
+		for _, s := range steps {
+			if r, ok := reused[s]; ok {
+				how := "reused"
+				if r.Cached {
+					how = "cached"
+				}
+				p.note(s, "%s from %s; its logs are there: kubectl mlpipe logs %s %s", how, r.Run, r.Run, s)
+				continue
+			}
+			rest = append(rest, s)
+		}
+		if steps = rest; len(steps) == 0 {
+			return nil
+		}
+	}
 	// A finished run has nothing left to wait for: print it in order.
 	if o.Follow && !pr.IsDone() {
 		return follow(ctx, o, p, pr.Name, steps)
@@ -86,11 +105,26 @@ func Print(ctx context.Context, o Options, pr *v1.PipelineRun) error {
 }
 
 // Order returns the run's steps so that each comes after the steps it runs
-// after (ties in spec order), then its finally steps in spec order.
+// after (ties in spec order), then its finally steps in spec order. Steps
+// reused from an earlier run come first: all they depend on is reused too.
 func Order(pr *v1.PipelineRun) []string {
 	ps := pr.Spec.PipelineSpec
 	if ps == nil {
 		return nil
+	}
+	var reused []string
+	if recs, _ := rendertekton.ParseReused(pr.Annotations[rendertekton.AnnotationReused]); len(recs) > 0 {
+		for s := range recs {
+			reused = append(reused, s)
+		}
+		// In the order they finished, which is an order of their DAG.
+		sort.Slice(reused, func(i, j int) bool {
+			a, b := recs[reused[i]], recs[reused[j]]
+			if !a.Completed.Equal(b.Completed) {
+				return a.Completed.Before(b.Completed)
+			}
+			return reused[i] < reused[j]
+		})
 	}
 	g := dag.New()
 	var specOrder []string
@@ -108,6 +142,7 @@ func Order(pr *v1.PipelineRun) []string {
 		// Tekton rejects cycles; should one get here, spec order still shows everything.
 		order = specOrder
 	}
+	order = append(reused, order...)
 	for _, t := range ps.Finally {
 		order = append(order, t.Name)
 	}

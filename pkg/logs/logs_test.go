@@ -483,3 +483,38 @@ func TestFollowStepWhosePodWasDeleted(t *testing.T) {
 		t.Errorf("stderr %q", got)
 	}
 }
+
+// A run that reused load and train from earlier runs: they come first, each
+// pointing to the run whose logs hold it, and nothing waits for them.
+func TestPrintReusedStepsPointToTheirRun(t *testing.T) {
+	pr := run(corev1.ConditionTrue)
+	pr.Spec.PipelineSpec.Tasks = pr.Spec.PipelineSpec.Tasks[:1] // only evaluate ran
+	pr.Spec.PipelineSpec.Tasks[0].RunAfter = nil
+	pr.Annotations = map[string]string{"mlpipe.dev/reused": `{"train":{"run":"churn-a","completed":"2026-11-28T11:00:00Z","recipe":"r","inputs":"i"},` +
+		`"load":{"run":"churn-b","cached":true,"completed":"2026-11-28T10:00:00Z","recipe":"r","inputs":"i"}}`}
+	if got, want := strings.Join(Order(pr), " "), "load train evaluate notify"; got != want {
+		t.Errorf("order %q, want %q", got, want)
+	}
+	tc := tektonfake.NewSimpleClientset(pr, taskRun("evaluate", "evaluate-pod", corev1.ConditionTrue))
+	kc := kubefake.NewSimpleClientset(pod("evaluate-pod", true))
+	var out, errOut bytes.Buffer
+	o := options(tc, kc, &out, &errOut)
+	o.Follow = true
+	if err := Print(context.Background(), o, pr); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "[evaluate] fake logs\n"; got != want {
+		t.Errorf("stdout %q, want %q", got, want)
+	}
+	want := "[load] cached from churn-b; its logs are there: kubectl mlpipe logs churn-b load\n" +
+		"[train] reused from churn-a; its logs are there: kubectl mlpipe logs churn-a train\n" +
+		"[notify] did not run\n"
+	if got := errOut.String(); got != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", got, want)
+	}
+	o.Step, out, errOut = "train", bytes.Buffer{}, bytes.Buffer{}
+	o.Out, o.ErrOut = &out, &errOut
+	if err := Print(context.Background(), o, pr); err != nil || out.Len() != 0 || !strings.Contains(errOut.String(), "reused from churn-a") {
+		t.Errorf("logs RUN train: %v, stdout %q, stderr %q", err, out.String(), errOut.String())
+	}
+}

@@ -70,6 +70,13 @@ type Step struct {
 	Settings Resolved
 	// Refs are the distinct references the step's fields use, in first-use order.
 	Refs []refs.Ref
+	// Cache is the step's cache setting (never enabled for finally steps).
+	Cache Cache
+	// Recipe is the sha256 of the step's definition: half of its cache key.
+	Recipe string
+	// Reused, when set, means the step does not run: its outputs come from
+	// an earlier run. Build never sets it; pkg/reuse decides.
+	Reused *Reused
 }
 
 // All returns the DAG steps followed by the finally steps.
@@ -235,6 +242,10 @@ func buildStep(p *spec.Pipeline, s *spec.Step, path *field.Path, finally bool) (
 		}
 		st.Timeout = &d
 	}
+	if !finally {
+		st.Cache = resolveCache(p.Spec.Cache, s.Cache, path)
+	}
+	st.Recipe = recipe(&Model{Workspace: p.Spec.Workspace, ArtifactStore: p.Spec.ArtifactStore}, st, st.Cache.Key)
 	st.Refs = StepRefs(s, st.Settings.Env)
 	after := append([]string(nil), s.After...)
 	for _, r := range st.Refs {

@@ -47,6 +47,8 @@ type generator struct {
 
 var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 
+var boolOrObject = reflect.TypeOf((*interface{ BoolOrObject() })(nil)).Elem()
+
 // Generate returns the schema of spec.Pipeline.
 func Generate() *Schema {
 	g := &generator{defs: map[string]*Schema{}}
@@ -76,6 +78,13 @@ func defName(t reflect.Type) string {
 func (g *generator) typeSchema(t reflect.Type) *Schema {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(boolOrObject) {
+		name := defName(t)
+		if _, ok := g.defs[name]; !ok {
+			g.defs[name] = g.structSchema(t)
+		}
+		return &Schema{AnyOf: []*Schema{{Type: "boolean"}, {Ref: "#/$defs/" + name}}}
 	}
 	if t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
 		// Quantities and int-or-string values: written as a string or a number.

@@ -157,6 +157,9 @@ const maxVisits = 5_000_000
 
 var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 
+// boolOrObject is implemented by types written as true/false or an object.
+var boolOrObject = reflect.TypeOf((*interface{ BoolOrObject() })(nil)).Elem()
+
 func (w *walker) diag(n *yaml.Node, path, msg string) Diagnostic {
 	return Diagnostic{File: w.file, Line: n.Line, Column: n.Column, Path: path, Message: msg, Severity: SeverityError}
 }
@@ -217,6 +220,16 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path *field.Path) any {
 	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(boolOrObject) {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+			return n.Value == "true"
+		}
+		if n.Kind != yaml.MappingNode {
+			w.fail(n, path, "expected true, false or an object, got "+kindName(n))
+			return nil
+		}
+		return w.walkStruct(n, t, path)
 	}
 	if t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
 		return w.walkCustom(n, t, path)

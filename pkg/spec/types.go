@@ -58,7 +58,9 @@ type PipelineSpec struct {
 	Settings *Settings `json:"settings,omitempty"`
 	// Profiles are named settings that steps reuse with `profile`.
 	Profiles map[string]Settings `json:"profiles,omitempty"`
-	Steps    []Step              `json:"steps"`
+	// Cache is every DAG step's default for reusing outputs of earlier runs.
+	Cache *Cache `json:"cache,omitempty"`
+	Steps []Step `json:"steps"`
 	// Finally steps run after the DAG whether it succeeded or failed.
 	Finally []Step `json:"finally,omitempty"`
 }
@@ -97,6 +99,8 @@ type Step struct {
 	Timeout  string    `json:"timeout,omitempty"`
 	Profile  string    `json:"profile,omitempty"`
 	Settings *Settings `json:"settings,omitempty"`
+	// Cache overrides spec.cache for this step, field by field.
+	Cache *Cache `json:"cache,omitempty"`
 }
 
 // WhenExpression is a guard on a step, as in Tekton.

@@ -57,10 +57,10 @@ func Describe(w io.Writer, r Run, now time.Time, st Style) {
 		if !s.Start.IsZero() {
 			started = s.Start.UTC().Format("15:04:05")
 		}
-		if s.TaskRun != "" {
+		if s.TaskRun != "" && s.Reused == nil {
 			retries = strconv.Itoa(s.Retries)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.label(), s.Phase, dash(s.Node), started, dash(s.StepDuration(now)), retries, s.Explain())
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.label(), s.Phase, dash(s.Node), started, dash(s.StepDuration(now)), retries, s.ExplainAt(now))
 		phases = append(phases, s.Phase)
 	}
 	_ = tw.Flush()

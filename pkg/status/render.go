@@ -99,6 +99,23 @@ func (s *Step) StepDuration(now time.Time) string {
 
 // Explain is the step's reason and message on one line.
 func (s *Step) Explain() string {
+	return s.ExplainAt(time.Time{})
+}
+
+// ExplainAt is Explain, with a reused result's age as of now (unless now is zero):
+// "cached (from train-x7k2p, 3h ago)".
+func (s *Step) ExplainAt(now time.Time) string {
+	if u := s.Reused; u != nil {
+		what := "reused from " + u.Run
+		if u.Cached {
+			what = "cached (from " + u.Run
+			if !now.IsZero() && !u.Completed.IsZero() {
+				what += ", " + dur(now.Sub(u.Completed)) + " ago"
+			}
+			what += ")"
+		}
+		return what
+	}
 	switch {
 	case s.Message == "" || s.Message == s.Reason:
 		return s.Reason
@@ -136,7 +153,7 @@ func Table(w io.Writer, r Run, now time.Time, st Style, indent string) {
 	fmt.Fprintf(tw, "%sSTEP\tSTATUS\tNODE\tDURATION\tREASON\n", indent)
 	var phases []Phase
 	for _, s := range r.Steps {
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", indent, s.label(), s.Phase, dash(s.Node), dash(s.StepDuration(now)), s.Explain())
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", indent, s.label(), s.Phase, dash(s.Node), dash(s.StepDuration(now)), s.ExplainAt(now))
 		phases = append(phases, s.Phase)
 	}
 	_ = tw.Flush()

@@ -77,6 +77,16 @@ type Step struct {
 	// says why in full (the scheduler's "0/7 nodes are available: ...").
 	Reason  string
 	Message string
+	// Reused is set for a step that did not run: its outputs came from an
+	// earlier run (run --resume, or a cache hit).
+	Reused *Reused
+}
+
+// Reused says where a step that did not run took its outputs from.
+type Reused struct {
+	Run       string
+	Cached    bool
+	Completed time.Time
 }
 
 // Param is a run parameter and its value.
@@ -121,14 +131,56 @@ func (r *Run) Progress() (done, total int) {
 func (r *Run) Breakdown() string {
 	order := []Phase{Succeeded, Failed, TimedOut, Cancelled, Skipped, NotRun, Running, Pending, Waiting}
 	n := map[Phase]int{}
+	cached, resumed := 0, 0
 	for _, s := range r.Steps {
-		n[s.Phase]++
+		switch {
+		case s.Reused != nil && s.Reused.Cached:
+			cached++
+		case s.Reused != nil:
+			resumed++
+		default:
+			n[s.Phase]++
+		}
 	}
 	var parts []string
+	if resumed > 0 {
+		parts = append(parts, fmt.Sprintf("%d reused", resumed))
+	}
+	if cached > 0 {
+		parts = append(parts, fmt.Sprintf("%d cached", cached))
+	}
 	for _, p := range order {
 		if n[p] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[p], strings.ToLower(phaseWords[p])))
 		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ReusedSummary says how many steps came from earlier runs: "3 from
+// train-x7k2p, 2 cached"; "" when none did.
+func (r *Run) ReusedSummary() string {
+	from := map[string]int{}
+	var runs []string
+	cached := 0
+	for _, s := range r.Steps {
+		switch {
+		case s.Reused == nil:
+		case s.Reused.Cached:
+			cached++
+		default:
+			if from[s.Reused.Run] == 0 {
+				runs = append(runs, s.Reused.Run)
+			}
+			from[s.Reused.Run]++
+		}
+	}
+	var parts []string
+	for _, run := range runs {
+		parts = append(parts, fmt.Sprintf("%d from %s", from[run], run))
+	}
+	if cached > 0 {
+		parts = append(parts, fmt.Sprintf("%d cached", cached))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -198,6 +250,7 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 		skipped[s.Name] = s
 	}
 
+	r.Steps = reusedSteps(pr)
 	var tasks []v1.PipelineTask
 	nTasks := 0
 	if ps := pr.Spec.PipelineSpec; ps != nil {
@@ -248,6 +301,33 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 		}
 	}
 	return r
+}
+
+// reusedSteps are the steps the run took over from earlier runs, as its
+// annotation records them. They come first: a reused step's upstream steps
+// are all reused too. Older results first, then by name.
+func reusedSteps(pr *v1.PipelineRun) []Step {
+	recs, err := rendertekton.ParseReused(pr.Annotations[rendertekton.AnnotationReused])
+	if err != nil || len(recs) == 0 {
+		return nil
+	}
+	var out []Step
+	for name, rec := range recs {
+		s := Step{Name: name, Phase: Succeeded, TaskRun: rec.TaskRun, Reused: &Reused{Run: rec.Run, Cached: rec.Cached, Completed: rec.Completed}}
+		for k, v := range rec.Outputs {
+			s.Results = append(s.Results, Result{Name: k, Value: v})
+		}
+		sort.Slice(s.Results, func(i, j int) bool { return s.Results[i].Name < s.Results[j].Name })
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Reused.Completed, out[j].Reused.Completed
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
 }
 
 func runPhase(pr *v1.PipelineRun) (Phase, string, string) {

@@ -325,3 +325,51 @@ func TestRunWithARunningStepIsRunning(t *testing.T) {
 		t.Errorf("a run with no step started: %s, want Pending", r.Phase)
 	}
 }
+
+// A run that took prepare from an earlier run's cache and train from the run
+// it resumed: both are Succeeded, with no node, and say where they came from.
+func TestReusedStepsSayWhereTheyCameFrom(t *testing.T) {
+	pr := pipelineRun(cond(corev1.ConditionTrue, "Succeeded", ""))
+	pr.Spec.PipelineSpec.Tasks = pr.Spec.PipelineSpec.Tasks[2:] // evaluate, deploy
+	pr.Spec.PipelineSpec.Tasks[0].RunAfter = nil
+	pr.Annotations = map[string]string{"mlpipe.dev/reused": `{"train":{"run":"churn-a1","taskRun":"churn-a1-train","completed":"2026-11-28T09:00:00Z","outputs":{"model":"m-1"},"recipe":"r","inputs":"i"},` +
+		`"prepare":{"run":"churn-b2","cached":true,"completed":"2026-11-28T07:00:00Z","outputs":{"rows":"42"},"recipe":"r","inputs":"i"}}`}
+	pr.Status.CompletionTime = at(9)
+	r := Build(pr, []*v1.TaskRun{taskRun("evaluate", cond(corev1.ConditionTrue, "Succeeded", ""), 1, 4), taskRun("deploy", cond(corev1.ConditionTrue, "Succeeded", ""), 4, 8)}, nil, nil)
+
+	var names []string
+	for _, s := range r.Steps {
+		names = append(names, s.Name)
+	}
+	if got := strings.Join(names, " "); got != "prepare train evaluate deploy notify" {
+		t.Errorf("steps %q, want the reused ones first", got)
+	}
+	now := t0.Add(time.Hour)
+	if got := r.Step("prepare").ExplainAt(now); got != "cached (from churn-b2, 4h ago)" {
+		t.Errorf("prepare: %q", got)
+	}
+	if got := r.Step("train").ExplainAt(now); got != "reused from churn-a1" {
+		t.Errorf("train: %q", got)
+	}
+	if p := r.Step("train"); p.Phase != Succeeded || p.Node != "" || len(p.Results) != 1 || p.Results[0] != (Result{"model", "m-1"}) {
+		t.Errorf("train: %+v", p)
+	}
+	if got := r.ReusedSummary(); got != "1 from churn-a1, 1 cached" {
+		t.Errorf("summary %q", got)
+	}
+	if done, total := r.Progress(); done != 5 || total != 5 {
+		t.Errorf("progress %d/%d", done, total)
+	}
+	var out bytes.Buffer
+	Describe(&out, r, now, Style{})
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^Progress:\s+5/5 steps done \(1 reused, 1 cached, 2 succeeded, 1 not run\)$`),
+		regexp.MustCompile(`(?m)^  prepare\s+Succeeded\s+-\s+-\s+-\s+-\s+cached \(from churn-b2, 4h ago\)$`),
+		regexp.MustCompile(`(?m)^  train\s+Succeeded\s+-\s+-\s+-\s+-\s+reused from churn-a1$`),
+		regexp.MustCompile(`(?m)^  train\.model\s+m-1$`),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("describe does not match %s:\n%s", want, out.String())
+		}
+	}
+}

@@ -70,6 +70,7 @@ func Validate(p *spec.Pipeline) Result {
 		v.timeout = v.duration(s.Timeout, root.Child("timeout"))
 	}
 	v.settings(s.Settings, root.Child("settings"))
+	v.cache(s.Cache, root.Child("cache"))
 	names := make([]string, 0, len(s.Profiles))
 	for name := range s.Profiles {
 		names = append(names, name)
@@ -339,6 +340,20 @@ func (v *validator) duration(s string, p *field.Path) time.Duration {
 	return d
 }
 
+func (v *validator) cache(c *spec.Cache, p *field.Path) {
+	if c == nil {
+		return
+	}
+	if c.MaxAge != "" {
+		if _, err := spec.ParseMaxAge(c.MaxAge); err != nil {
+			v.errs = append(v.errs, field.Invalid(p.Child("maxAge"), c.MaxAge, `must be a duration ("90m", "36h") or whole days ("7d"), greater than zero`))
+		}
+	}
+	if len(c.Key) > 253 {
+		v.errs = append(v.errs, field.TooLong(p.Child("key"), c.Key, 253))
+	}
+}
+
 func (v *validator) quantity(s string, p *field.Path, cpu bool) {
 	if _, msg := checkQuantity(s, cpu); msg != "" {
 		v.errs = append(v.errs, field.Invalid(p, s, msg))
@@ -600,6 +615,10 @@ func (v *validator) step(s *spec.Step, p *field.Path, finally bool) {
 		v.errs = append(v.errs, field.Invalid(p.Child("workingDir"), s.WorkingDir, "must be an absolute path"))
 	}
 	v.env(s.Env, p.Child("env"))
+	if finally && s.Cache != nil {
+		v.errs = append(v.errs, field.Forbidden(p.Child("cache"), "finally steps always run; they cannot be cached"))
+	}
+	v.cache(s.Cache, p.Child("cache"))
 	outs := sets.New[string]()
 	for i, o := range s.Outputs {
 		op := p.Child("outputs").Index(i)

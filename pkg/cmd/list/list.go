@@ -131,7 +131,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	if ns == "" {
 		head = append(head, "NAMESPACE")
 	}
-	head = append(head, "NAME", "PIPELINE", "STATUS", "STEPS", "STARTED", "DURATION")
+	head = append(head, "NAME", "PIPELINE", "STATUS", "STEPS", "REUSED", "STARTED", "DURATION")
 	if o.Output == "wide" {
 		head = append(head, "REASON")
 	}
@@ -161,11 +161,18 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		if ns == "" {
 			row = append(row, pr.Namespace)
 		}
-		row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], string(r.Phase), fmt.Sprintf("%d/%d", done, total), started, dur)
+		row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], string(r.Phase), fmt.Sprintf("%d/%d", done, total), dashIfEmpty(r.ReusedSummary()), started, dur)
 		if o.Output == "wide" {
 			row = append(row, reason)
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

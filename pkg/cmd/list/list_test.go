@@ -51,10 +51,10 @@ func TestListTableNewestFirst(t *testing.T) {
 	if err := o.run(context.Background(), tc, "ml", "app.kubernetes.io/managed-by=kubectl-mlpipe", genericiooptions.IOStreams{Out: &out, ErrOut: &out}); err != nil {
 		t.Fatal(err)
 	}
-	want := `NAME   PIPELINE   STATUS      STEPS   STARTED   DURATION   REASON
-new    train      Running     1/2     5m ago    5m         Running
-gone   eval       Cancelled   2/2     60m ago   90s        Cancelled
-old    train      Succeeded   2/2     120m ago   90s        Succeeded
+	want := `NAME   PIPELINE   STATUS      STEPS   REUSED   STARTED    DURATION   REASON
+new    train      Running     1/2     -        5m ago     5m         Running
+gone   eval       Cancelled   2/2     -        60m ago    90s        Cancelled
+old    train      Succeeded   2/2     -        120m ago   90s        Succeeded
 `
 	if got := out.String(); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

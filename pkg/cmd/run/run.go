@@ -44,6 +44,11 @@ type Options struct {
 	Wait         bool
 	Follow       bool
 	Timeout      time.Duration
+	// Resume names a finished run whose succeeded steps this run reuses.
+	Resume     string
+	ResumeLast bool
+	Force      bool
+	NoCache    bool
 
 	PrintFlags  *genericclioptions.PrintFlags
 	ConfigFlags *genericclioptions.ConfigFlags
@@ -55,6 +60,10 @@ type Options struct {
 	nsSet   bool
 	context string
 	printer printers.ResourcePrinter
+	// now is the clock cache ages are measured against; tests replace it.
+	now   func() time.Time
+	conn  *connection
+	nsErr error
 	// newClients builds the clients; tests replace it.
 	newClients func() (*util.Clients, discovery.DiscoveryInterface, error)
 }
@@ -93,6 +102,14 @@ Insufficient nvidia.com/gpu, ..."), an image that cannot be pulled, a missing
 secret. --follow streams the steps' logs instead. The view goes to stderr; stdout
 keeps the created object's name. Ctrl-C stops waiting, not the run.
 
+--resume RUN (or --resume --last) reuses every step of a finished run of the same
+spec that succeeded and runs the rest; RUN's params carry over, -p overrides them.
+Steps with 'cache' set take the outputs of a succeeded TaskRun in the namespace
+that did the same work (same recipe and inputs, within maxAge), found with one
+labelled LIST. A reused step creates no pod; its outputs become literal values
+downstream. stderr says which steps are reused and why the others run. When every
+step is reused nothing is created. See docs/spec.md, "Resume and caching".
+
 ` + util.ExitCodesHelp,
 		Example: `  # Start a run in the current namespace
   kubectl mlpipe run -f train.yaml -p learning-rate=0.1
@@ -107,7 +124,13 @@ keeps the created object's name. Ctrl-C stops waiting, not the run.
   kubectl mlpipe run -f train.yaml --wait --timeout 30m
 
   # Start it and stream its steps' logs
-  kubectl mlpipe run -f train.yaml --follow`,
+  kubectl mlpipe run -f train.yaml --follow
+
+  # The last run failed at evaluate: run evaluate and what follows it, reusing the rest
+  kubectl mlpipe run -f train.yaml --resume --last --wait
+
+  # Run every step, even the ones whose results are cached
+  kubectl mlpipe run -f train.yaml --no-cache`,
 		Args: util.NoPositionalSpec,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(cmd); err != nil {
@@ -122,6 +145,10 @@ keeps the created object's name. Ctrl-C stops waiting, not the run.
 	cmd.Flags().StringVar(&o.FieldManager, "field-manager", "kubectl-mlpipe", "name of the manager recorded in managedFields")
 	cmd.Flags().BoolVarP(&o.Wait, "wait", "w", false, "follow the run to its end, showing each step; the exit code is the run's outcome")
 	cmd.Flags().BoolVar(&o.Follow, "follow", false, "follow the run to its end, streaming its steps' logs")
+	cmd.Flags().StringVar(&o.Resume, "resume", "", "reuse every step of this finished run that succeeded, and run the rest (same spec, or --force)")
+	cmd.Flags().BoolVar(&o.ResumeLast, "last", false, "with --resume: resume the newest run of this pipeline")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "with --resume: resume a run of a different version of the spec, reusing only the steps that did not change")
+	cmd.Flags().BoolVar(&o.NoCache, "no-cache", false, "run every step: do not look up cached results (this run's results are still recorded for later runs)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "with --wait or --follow, stop waiting after this long (exit 3; the run goes on); 0 waits for ever")
 	o.PrintFlags.AddFlags(cmd)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
@@ -150,6 +177,21 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 		return util.UsageError(o.cmdPath, "run takes exactly one -f FILE (or -f -)")
 	}
 	var err error
+	// pflag gives a string flag the next word even when it is a flag, so
+	// "--resume --last" arrives as --resume="--last".
+	if o.Resume == "--last" {
+		o.Resume, o.ResumeLast = "", true
+	}
+	switch {
+	case o.ResumeLast && o.Resume != "":
+		return util.UsageError(o.cmdPath, "use --resume RUN or --resume --last, not both")
+	case o.Resume != "":
+		if o.Resume, err = util.RunName(o.cmdPath, o.Resume); err != nil {
+			return err
+		}
+	case o.Force && !o.ResumeLast:
+		return util.UsageError(o.cmdPath, "--force only applies to --resume")
+	}
 	if o.params, err = util.ParseParams(o.cmdPath, o.Params); err != nil {
 		return err
 	}
@@ -164,8 +206,13 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 	if o.newClients == nil {
 		o.newClients = o.clientsFromFlags
 	}
+	if o.now == nil {
+		o.now = time.Now
+	}
 	return nil
 }
+
+func (o *Options) resuming() bool { return o.Resume != "" || o.ResumeLast }
 
 func (o *Options) namespace() error {
 	loader := o.ConfigFlags.ToRawKubeConfigLoader()
@@ -197,6 +244,7 @@ func (o *Options) Run(ctx context.Context) error {
 	// TLS handshake and the discovery request overlap the compiler's work.
 	// An invalid spec still wins, and nothing is written before both are done.
 	nsErr := o.namespace()
+	o.nsErr = nsErr
 	var connected chan connection
 	if o.DryRun != DryRunClient && nsErr == nil {
 		connected = make(chan connection, 1)
@@ -234,17 +282,35 @@ func (o *Options) Run(ctx context.Context) error {
 		o.ns = "default"
 	}
 	name := doc.Pipeline.Metadata.Name + "-" + utilrand.String(5)
-	res, err := compiler.Compile(ctx, doc, compiler.Options{Params: o.params, Name: name})
+	params := o.params
+	var src *resumeSource
+	if o.resuming() {
+		conn := o.connect(connected)
+		if conn.err != nil {
+			return conn.err
+		}
+		if src, err = o.fetchResume(ctx, conn.clients, doc.Pipeline.Metadata.Name); err != nil {
+			return err
+		}
+		params = resumeParams(src, declaredParams(doc), o.params)
+	}
+	res, err := compiler.Compile(ctx, doc, compiler.Options{Params: params, Name: name})
 	if err != nil {
 		return err
 	}
 	util.PrintWarnings(o.ErrOut, res.Warnings)
+	if done, err := o.reuse(ctx, connected, res, src, name); done || err != nil {
+		return err
+	}
 	pr := res.PipelineRun
 	pr.Namespace = o.ns
+	if src != nil {
+		pr.Labels[LabelResumedFrom] = src.run.Name
+	}
 	if o.DryRun == DryRunClient {
 		return o.print(pr)
 	}
-	conn := <-connected
+	conn := o.connect(connected)
 	if conn.err != nil {
 		return conn.err
 	}
@@ -271,6 +337,29 @@ func (o *Options) Run(ctx context.Context) error {
 type connection struct {
 	clients *util.Clients
 	err     error
+}
+
+// connect waits for the connection started in the background, or, for a
+// client dry run that did not start one, makes it now: resuming and the
+// cache lookup read from the cluster even when nothing will be written.
+func (o *Options) connect(ch chan connection) connection {
+	if o.conn != nil {
+		return *o.conn
+	}
+	var conn connection
+	if ch != nil {
+		conn = <-ch
+	} else if o.DryRun == DryRunClient {
+		c, dc, err := o.newClients()
+		if err == nil {
+			err = o.checkTekton(dc)
+		}
+		conn = connection{c, err}
+	} else {
+		conn = connection{err: o.nsErr}
+	}
+	o.conn = &conn
+	return conn
 }
 
 // checkTekton turns a cluster without Tekton into a plain sentence.

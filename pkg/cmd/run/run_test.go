@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tektonfake "github.com/tektoncd/pipeline/pkg/client/clientset/versioned/fake"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -20,6 +21,7 @@ import (
 	"k8s.io/client-go/discovery"
 	fakediscovery "k8s.io/client-go/discovery/fake"
 	k8stesting "k8s.io/client-go/testing"
+	"knative.dev/pkg/apis"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 )
@@ -150,5 +152,103 @@ func TestRunConnectsAlongsideTheCompile(t *testing.T) {
 	}
 	if n := len(tc.Actions()); n != 1 {
 		t.Fatalf("%d API calls, want one write", n)
+	}
+}
+
+func withTekton(tc *tektonfake.Clientset) func() (*util.Clients, discovery.DiscoveryInterface, error) {
+	return func() (*util.Clients, discovery.DiscoveryInterface, error) {
+		dc := &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{Resources: []*metav1.APIResourceList{{GroupVersion: "tekton.dev/v1", APIResources: []metav1.APIResource{{Name: "pipelineruns"}}}}}}
+		return &util.Clients{Tekton: tc}, dc, nil
+	}
+}
+
+func writes(tc *tektonfake.Clientset) int {
+	n := 0
+	for _, a := range tc.Actions() {
+		if a.GetVerb() == "create" {
+			n++
+		}
+	}
+	return n
+}
+
+// --resume refuses, before any write, a run that has not finished, a run of
+// another pipeline and a run of another spec (unless --force).
+func TestResumeRefusesWhatItCannotReuse(t *testing.T) {
+	earlier := func(pipeline, hash string, done bool) *v1.PipelineRun {
+		pr := run(hash)
+		pr.Labels = map[string]string{"mlpipe.dev/pipeline": pipeline}
+		if done {
+			pr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse, Reason: "Failed"})
+		}
+		return pr
+	}
+	for _, c := range []struct {
+		name string
+		pr   *v1.PipelineRun
+		args []string
+		want string
+	}{
+		{"running", earlier("hello", "x", false), nil, "run hello-abcde has not finished"},
+		{"other pipeline", earlier("churn", "x", true), nil, `run hello-abcde is a run of pipeline "churn", not "hello"`},
+		{"other spec", earlier("hello", "0123456789abcdef0", true), nil, "hello-abcde ran a different spec (spec-sha256 0123456789ab; - is "},
+		{"--force without --resume", earlier("hello", "x", true), []string{"--force"}, "--force only applies to --resume"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tc := tektonfake.NewSimpleClientset(c.pr)
+			args := c.args
+			if args == nil {
+				args = []string{"--resume", "hello-abcde"}
+			}
+			_, err := runCmd(t, helloSpec, withTekton(tc), args...)
+			if util.Code(err) != util.ExitInvalid || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v (exit %d), want exit %d with %q", err, util.Code(err), util.ExitInvalid, c.want)
+			}
+			if n := writes(tc); n != 0 {
+				t.Fatalf("%d writes, want none", n)
+			}
+		})
+	}
+}
+
+// With --force, a run of another spec is resumed, with a warning; here the
+// step changed, so nothing is reused and the whole pipeline runs.
+func TestResumeForceWarnsAndRuns(t *testing.T) {
+	pr := run("another-spec")
+	pr.Labels = map[string]string{"mlpipe.dev/pipeline": "hello", "app.kubernetes.io/managed-by": "kubectl-mlpipe"}
+	pr.Spec.Params = v1.Params{{Name: "greeting", Value: *v1.NewStructuredValues("bonjour")}}
+	pr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse, Reason: "Failed"})
+	tc := tektonfake.NewSimpleClientset(pr)
+	streams, in, out, errOut := genericiooptions.NewTestIOStreams()
+	in.WriteString(helloSpec)
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
+	cf := genericclioptions.NewConfigFlags(false)
+	cmd, o := newCmd(cf, streams)
+	cf.AddFlags(cmd.Flags())
+	o.newClients = withTekton(tc)
+	cmd.SetArgs([]string{"-f", "-", "-n", "ml", "--resume", "--last", "--force"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "Warning: hello-abcde ran a different spec (--force): steps with no result in hello-abcde: say") {
+		t.Errorf("stderr:\n%s", errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "Resuming hello-abcde: 0 steps reused (none)") {
+		t.Errorf("stderr:\n%s", errOut.String())
+	}
+	if writes(tc) != 1 || !strings.Contains(out.String(), "created") {
+		t.Fatalf("stdout %q, %d writes", out.String(), writes(tc))
+	}
+	var created *v1.PipelineRun
+	for _, a := range tc.Actions() {
+		if ca, ok := a.(k8stesting.CreateAction); ok {
+			created = ca.GetObject().(*v1.PipelineRun)
+		}
+	}
+	// The resumed run's params carry over; -p would override them.
+	if got := created.Spec.Params[0].Value.StringVal; got != "bonjour" || created.Labels[LabelResumedFrom] != "hello-abcde" {
+		t.Errorf("created run: params %v, labels %v", created.Spec.Params, created.Labels)
 	}
 }

@@ -21,11 +21,19 @@ import (
 
 // Labels and annotations the renderer sets.
 const (
-	LabelPipeline       = "mlpipe.dev/pipeline"
-	LabelStep           = "mlpipe.dev/step"
-	LabelManagedBy      = "app.kubernetes.io/managed-by"
-	ManagedBy           = "kubectl-mlpipe"
-	AnnotationSpecHash  = "mlpipe.dev/spec-sha256"
+	LabelPipeline      = "mlpipe.dev/pipeline"
+	LabelStep          = "mlpipe.dev/step"
+	LabelManagedBy     = "app.kubernetes.io/managed-by"
+	ManagedBy          = "kubectl-mlpipe"
+	AnnotationSpecHash = "mlpipe.dev/spec-sha256"
+	// LabelCacheKey is on the TaskRun of every step with caching on: the
+	// step's recipe hash, the half of its cache key known before it runs.
+	LabelCacheKey = "mlpipe.dev/cache-key"
+	// AnnotationRecipe is on the TaskRun of every DAG step without caching:
+	// the start of its recipe hash (ShortRecipe).
+	AnnotationRecipe = "mlpipe.dev/recipe"
+	// AnnotationReused is on a run that reuses steps: which, and from where.
+	AnnotationReused    = "mlpipe.dev/reused"
 	WorkspaceName       = "workspace"
 	ContainerName       = "main"
 	EnvArtifactURI      = "MLPIPE_ARTIFACT_URI"
@@ -56,8 +64,9 @@ type Explanation struct {
 }
 
 type renderer struct {
-	m   *model.Model
-	exp []Explanation
+	m        *model.Model
+	exp      []Explanation
+	reusedBy map[string]*model.Reused
 }
 
 func (r *renderer) explain(spec string, tekton *field.Path, step, note string) {
@@ -133,13 +142,23 @@ func Render(m *model.Model, opts Options) (*v1.PipelineRun, []Explanation) {
 
 	tasksPath := sp.Child("pipelineSpec", "tasks")
 	finallyPath := sp.Child("pipelineSpec", "finally")
-	for i, s := range m.Steps {
-		ps.Tasks = append(ps.Tasks, r.task(s, tasksPath.Index(i)))
+	for _, s := range m.Steps {
+		if s.Reused != nil {
+			r.explainReused(s)
+			continue
+		}
+		ps.Tasks = append(ps.Tasks, r.task(s, tasksPath.Index(len(ps.Tasks))))
+	}
+	if a := reusedAnnotation(m); a != "" {
+		pr.Annotations[AnnotationReused] = a
 	}
 	for i, s := range m.Finally {
 		ps.Finally = append(ps.Finally, r.task(s, finallyPath.Index(i)))
 	}
 	for _, s := range m.All() {
+		if s.Reused != nil {
+			continue
+		}
 		tp := sp.Child("taskRunSpecs").Index(len(pr.Spec.TaskRunSpecs))
 		if tpl := r.podTemplate(&s.Settings, s, tp.Child("podTemplate"), s.Name); tpl != nil {
 			pr.Spec.TaskRunSpecs = append(pr.Spec.TaskRunSpecs, v1.PipelineTaskRunSpec{PipelineTaskName: s.Name, PodTemplate: tpl})
@@ -210,7 +229,10 @@ func inTask(ref refs.Ref) string {
 }
 
 // inPipeline rewrites a reference for a pipeline-level field (when input).
-func inPipeline(ref refs.Ref) string {
+func (r *renderer) inPipeline(ref refs.Ref) string {
+	if lit, ok := r.literal(ref); ok {
+		return lit
+	}
 	_, value := internalParam(ref)
 	if value == "" {
 		return ref.Text
@@ -234,8 +256,20 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 	pt := v1.PipelineTask{Name: s.Name, Retries: s.Retries}
 	r.explain(s.Path.Child("name").String(), tp.Child("name"), s.Name, "")
 	if !s.Finally && len(s.After) > 0 {
-		pt.RunAfter = s.After
-		r.explain(s.Path.Child("after").String(), tp.Child("runAfter"), s.Name, "with the steps whose outputs it reads")
+		for _, a := range s.After {
+			if r.reused(a) == nil {
+				pt.RunAfter = append(pt.RunAfter, a)
+			}
+		}
+		note := "with the steps whose outputs it reads"
+		if len(pt.RunAfter) < len(s.After) {
+			note += "; reused steps are left out (already done)"
+		}
+		if len(pt.RunAfter) > 0 {
+			r.explain(s.Path.Child("after").String(), tp.Child("runAfter"), s.Name, note)
+		} else {
+			r.explain(s.Path.Child("after").String(), nil, s.Name, "every step it follows is reused")
+		}
 	}
 	if s.Retries > 0 {
 		r.explain(s.Path.Child("retries").String(), tp.Child("retries"), s.Name, "")
@@ -248,9 +282,9 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 		r.explain(s.Path.Child("profile").String(), nil, s.Name, "its settings are merged into the step (see the profile's fields)")
 	}
 	for i, w := range s.When {
-		we := v1.WhenExpression{Input: refs.Replace(w.Input, inPipeline), Operator: selectionOperator(w.Operator)}
+		we := v1.WhenExpression{Input: refs.Replace(w.Input, r.inPipeline), Operator: selectionOperator(w.Operator)}
 		for _, val := range w.Values {
-			we.Values = append(we.Values, refs.Replace(val, inPipeline))
+			we.Values = append(we.Values, refs.Replace(val, r.inPipeline))
 		}
 		pt.When = append(pt.When, we)
 		r.explain(s.Path.Child("when").Index(i).String(), tp.Child("when").Index(i), s.Name, "")
@@ -267,6 +301,9 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 			continue
 		}
 		paramNames[name] = true
+		if lit, ok := r.literal(ref); ok {
+			value = lit
+		}
 		pt.Params = append(pt.Params, v1.Param{Name: name, Value: *v1.NewStructuredValues(value)})
 		ts.Params = append(ts.Params, v1.ParamSpec{Name: name, Type: v1.ParamTypeString})
 	}
@@ -324,6 +361,13 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 	ts.Steps = []v1.Step{st}
 
 	meta := v1.PipelineTaskMetadata{Labels: map[string]string{LabelStep: s.Name}}
+	if s.Cache.Enabled {
+		meta.Labels[LabelCacheKey] = CacheLabel(s.Recipe)
+		r.explainCache(s, tp.Child("taskSpec", "metadata", "labels").Key(LabelCacheKey))
+	} else if !s.Finally {
+		// Enough for --resume --force to tell a changed step, at 16 bytes a step.
+		meta.Annotations = map[string]string{AnnotationRecipe: ShortRecipe(s.Recipe)}
+	}
 	for _, l := range s.Settings.Labels {
 		meta.Labels[l.Key] = l.V
 		r.explain(l.From, tp.Child("taskSpec", "metadata", "labels").Key(l.Key), s.Name, "on the TaskRun and its pod")
