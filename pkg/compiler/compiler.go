@@ -32,6 +32,9 @@ type Options struct {
 	Name string
 	// SkipTektonValidation leaves out Tekton's own checks (benchmarks only).
 	SkipTektonValidation bool
+	// ExpandMatrix expands every fan-out on the client, for clusters whose
+	// Tekton refuses its (beta) matrix.
+	ExpandMatrix bool
 }
 
 // Check validates doc and returns its diagnostics, errors and warnings together.
@@ -54,6 +57,9 @@ func Compile(ctx context.Context, doc *spec.Document, opts Options) (*Result, er
 	m, err := model.Build(doc.Pipeline, opts.Params)
 	if err != nil {
 		return nil, err
+	}
+	if opts.ExpandMatrix {
+		m.ExpandAllMatrices("--expand-matrix")
 	}
 	pr, exp := tekton.Render(m, tekton.Options{Name: opts.Name})
 	if !opts.SkipTektonValidation {

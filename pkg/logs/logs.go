@@ -142,6 +142,23 @@ func Order(pr *v1.PipelineRun) []string {
 		// Tekton rejects cycles; should one get here, spec order still shows everything.
 		order = specOrder
 	}
+	// A task Tekton's matrix fans out is one step per instance.
+	var expanded []string
+	for _, name := range order {
+		for _, t := range ps.Tasks {
+			if t.Name == name && t.IsMatrixed() {
+				for j := 0; j < t.Matrix.CountCombinations(); j++ {
+					expanded = append(expanded, fmt.Sprintf("%s-%d", name, j))
+				}
+				name = ""
+				break
+			}
+		}
+		if name != "" {
+			expanded = append(expanded, name)
+		}
+	}
+	order = expanded
 	order = append(reused, order...)
 	for _, t := range ps.Finally {
 		order = append(order, t.Name)
@@ -220,7 +237,7 @@ func byStep(items []*v1.TaskRun, run string) map[string]*v1.TaskRun {
 		if tr.Labels[pipeline.PipelineRunLabelKey] != run {
 			continue
 		}
-		if s := tr.Labels[pipeline.PipelineTaskLabelKey]; s != "" {
+		if s := StepOf(tr); s != "" {
 			out[s] = tr
 		}
 	}
@@ -326,4 +343,19 @@ func (p *printer) note(step, format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.errOut, "[%s] %s\n", step, fmt.Sprintf(format, args...))
+}
+
+// StepOf is the step a TaskRun ran: its pipeline task, or for one instance of
+// a task Tekton's matrix fanned out (named RUN-TASK-INDEX), TASK-INDEX, the
+// name the instance has everywhere else.
+func StepOf(tr *v1.TaskRun) string {
+	task := tr.Labels[pipeline.PipelineTaskLabelKey]
+	if task == "" {
+		return ""
+	}
+	prefix := tr.Labels[pipeline.PipelineRunLabelKey] + "-" + task + "-"
+	if idx, ok := strings.CutPrefix(tr.Name, prefix); ok && idx != "" && strings.Trim(idx, "0123456789") == "" {
+		return task + "-" + idx
+	}
+	return task
 }

@@ -518,3 +518,17 @@ func TestPrintReusedStepsPointToTheirRun(t *testing.T) {
 		t.Errorf("logs RUN train: %v, stdout %q, stderr %q", err, out.String(), errOut.String())
 	}
 }
+
+func TestStepOfNamesMatrixInstances(t *testing.T) {
+	for _, c := range []struct{ name, task, want string }{
+		{"churn-x7k2p-train-3", "train", "train-3"}, // instance 3 of Tekton's matrix
+		{"churn-x7k2p-train", "train", "train"},
+		{"churn-x7k2p-train-0", "train-0", "train-0"}, // an instance expanded on the client
+		{"churn-x7k2p-train-x", "train", "train"},
+	} {
+		tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: c.name, Labels: map[string]string{"tekton.dev/pipelineRun": "churn-x7k2p", "tekton.dev/pipelineTask": c.task}}}
+		if got := StepOf(tr); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

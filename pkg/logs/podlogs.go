@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tektoncd/pipeline/pkg/apis/pipeline"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -49,7 +48,7 @@ var errGone = errors.New("pod is gone")
 
 // Stream implements Source.
 func (s *PodLogSource) Stream(ctx context.Context, tr *v1.TaskRun, follow bool, emit func(Line)) ([]string, error) {
-	step := tr.Labels[pipeline.PipelineTaskLabelKey]
+	step := StepOf(tr)
 	var (
 		gone []string
 		errs []error

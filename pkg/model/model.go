@@ -34,6 +34,8 @@ type Model struct {
 	Pipeline Resolved
 	Steps    []*Step
 	Finally  []*Step
+	// FanOuts are the steps with a matrix; their instances are in Steps.
+	FanOuts []*FanOut
 	// SpecSHA256 identifies the normalized spec a run came from.
 	SpecSHA256 string
 }
@@ -77,6 +79,8 @@ type Step struct {
 	// Reused, when set, means the step does not run: its outputs come from
 	// an earlier run. Build never sets it; pkg/reuse decides.
 	Reused *Reused
+	// Instance is set on each instance of a step with a matrix.
+	Instance *Instance
 }
 
 // All returns the DAG steps followed by the finally steps.
@@ -134,6 +138,15 @@ func Build(p *spec.Pipeline, overrides map[string]string) (*Model, error) {
 	root := field.NewPath("spec")
 	m.Pipeline = Merge(PipelineLevels(p)...)
 	for i := range p.Spec.Steps {
+		if p.Spec.Steps[i].Matrix != nil {
+			f, err := buildFanOut(p, &p.Spec.Steps[i], root.Child("steps").Index(i))
+			if err != nil {
+				return nil, err
+			}
+			m.FanOuts = append(m.FanOuts, f)
+			m.Steps = append(m.Steps, f.Instances...)
+			continue
+		}
 		s, err := buildStep(p, &p.Spec.Steps[i], root.Child("steps").Index(i), false)
 		if err != nil {
 			return nil, err
@@ -147,6 +160,7 @@ func Build(p *spec.Pipeline, overrides map[string]string) (*Model, error) {
 		}
 		m.Finally = append(m.Finally, s)
 	}
+	m.linkFanOuts()
 	return m, nil
 }
 
@@ -249,7 +263,7 @@ func buildStep(p *spec.Pipeline, s *spec.Step, path *field.Path, finally bool) (
 	st.Refs = StepRefs(s, st.Settings.Env)
 	after := append([]string(nil), s.After...)
 	for _, r := range st.Refs {
-		if r.Kind == refs.StepOutput {
+		if r.Kind == refs.StepOutput || r.Kind == refs.StepOutputs {
 			after = append(after, r.Step)
 		}
 	}

@@ -28,6 +28,11 @@ const (
 	RunNamespace
 	// RunStatus is $(run.status), in finally steps only.
 	RunStatus
+	// MatrixValue is $(matrix.KEY): this instance's value of a matrix key.
+	MatrixValue
+	// StepOutputs is $(steps.STEP.outputs.NAME[*]): the output of every
+	// instance of a fanned-out step, as one JSON array of strings.
+	StepOutputs
 )
 
 // Ref is one parsed reference.
@@ -35,20 +40,21 @@ type Ref struct {
 	Kind Kind
 	// Text is the whole reference as written, e.g. "$(params.lr)".
 	Text string
-	// Step is set for StepOutput.
+	// Step is set for StepOutput and StepOutputs.
 	Step string
-	// Name is the param or output name.
+	// Name is the param, output or matrix key name.
 	Name string
 }
 
 // Our namespaces; any other $(...) (a shell command substitution, a Tekton
 // $(context...) variable) is left alone, as Tekton itself does.
-var refPattern = regexp.MustCompile(`\$\((params|steps|outputs|workspace|run|tasks|results|workspaces)\.([^()\s]*)\)`)
+var refPattern = regexp.MustCompile(`\$\((params|steps|outputs|workspace|run|matrix|tasks|results|workspaces)\.([^()\s]*)\)`)
 
 var (
 	nameRe      = `[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?`
 	paramRe     = regexp.MustCompile(`^params\.(` + nameRe + `)$`)
-	stepOutRe   = regexp.MustCompile(`^steps\.(` + nameRe + `)\.outputs\.(` + nameRe + `)$`)
+	stepOutRe   = regexp.MustCompile(`^steps\.(` + nameRe + `)\.outputs\.(` + nameRe + `)(\[\*\])?$`)
+	matrixRe    = regexp.MustCompile(`^matrix\.(` + nameRe + `)$`)
 	outputPthRe = regexp.MustCompile(`^outputs\.(` + nameRe + `)\.path$`)
 )
 
@@ -81,9 +87,17 @@ func parseOne(text, body string) (Ref, error) {
 		return Ref{}, fmt.Errorf("malformed reference %s: want $(params.NAME)", text)
 	case strings.HasPrefix(body, "steps."):
 		if m := stepOutRe.FindStringSubmatch(body); m != nil {
+			if m[5] != "" {
+				return Ref{Kind: StepOutputs, Text: text, Step: m[1], Name: m[3]}, nil
+			}
 			return Ref{Kind: StepOutput, Text: text, Step: m[1], Name: m[3]}, nil
 		}
-		return Ref{}, fmt.Errorf("malformed reference %s: want $(steps.STEP.outputs.NAME)", text)
+		return Ref{}, fmt.Errorf("malformed reference %s: want $(steps.STEP.outputs.NAME), or NAME[*] for every instance of a fanned-out step", text)
+	case strings.HasPrefix(body, "matrix."):
+		if m := matrixRe.FindStringSubmatch(body); m != nil {
+			return Ref{Kind: MatrixValue, Text: text, Name: m[1]}, nil
+		}
+		return Ref{}, fmt.Errorf("malformed reference %s: want $(matrix.KEY)", text)
 	case strings.HasPrefix(body, "outputs."):
 		if m := outputPthRe.FindStringSubmatch(body); m != nil {
 			return Ref{Kind: OutputPath, Text: text, Name: m[1]}, nil

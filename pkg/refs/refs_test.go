@@ -6,7 +6,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got, errs := Parse(`--lr $(params.lr) $(steps.load-data.outputs.row_count) > $(outputs.auc.path) $(workspace.path) $(run.name)/$(run.uid) $(run.status) $(date) $(context.pipelineRun.name)`)
+	got, errs := Parse(`--lr $(params.lr) $(steps.load-data.outputs.row_count) > $(outputs.auc.path) $(workspace.path) $(run.name)/$(run.uid) $(run.status) $(date) $(context.pipelineRun.name) $(matrix.lr) '$(steps.train.outputs.score[*])'`)
 	if len(errs) != 0 {
 		t.Fatal(errs)
 	}
@@ -18,6 +18,8 @@ func TestParse(t *testing.T) {
 		{Kind: RunName, Text: "$(run.name)"},
 		{Kind: RunUID, Text: "$(run.uid)"},
 		{Kind: RunStatus, Text: "$(run.status)"},
+		{Kind: MatrixValue, Text: "$(matrix.lr)", Name: "lr"},
+		{Kind: StepOutputs, Text: "$(steps.train.outputs.score[*])", Step: "train", Name: "score"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v", got)
@@ -25,7 +27,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, s := range []string{"$(params.)", "$(steps.a.output.x)", "$(outputs.x)", "$(workspace.name)", "$(run.id)", "$(tasks.a.results.b)", "$(results.x.path)", "$(workspaces.w.path)"} {
+	for _, s := range []string{"$(params.)", "$(steps.a.output.x)", "$(outputs.x)", "$(workspace.name)", "$(run.id)", "$(tasks.a.results.b)", "$(results.x.path)", "$(workspaces.w.path)", "$(matrix.)", "$(matrix.a.b)", "$(steps.a.outputs.x[0])"} {
 		if _, errs := Parse(s); len(errs) != 1 {
 			t.Errorf("%s: want one error, got %v", s, errs)
 		}

@@ -182,6 +182,14 @@ func Plan(m *model.Model, pr *v1.PipelineRun, opts Options) []Decision {
 		_, resumable := resume[name]
 		cacheable := s.Cache.Enabled && !opts.NoCache
 		d := Decision{Step: name}
+		if s.Instance != nil && m.FanOut(s.Instance.Of).Tekton {
+			// Tekton's matrix runs every instance as one task: all or none run.
+			if opts.ResumeRun != "" {
+				d.Why = "Tekton's matrix runs " + s.Instance.Of + " again as a whole"
+			}
+			out = append(out, d)
+			continue
+		}
 		if opts.ResumeRun != "" && !resumable {
 			d.Why = "it did not succeed in " + opts.ResumeRun
 		}

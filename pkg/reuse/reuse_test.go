@@ -412,3 +412,46 @@ func TestAStepWithoutCacheIsNeverLookedUp(t *testing.T) {
 		t.Errorf("b has caching off, yet why = %q", w)
 	}
 }
+
+// A cached fan-out: each instance is looked up on its own, and a reader of
+// every instance's output gets a JSON array of literals once all are hits.
+func TestCachedFanOutInstances(t *testing.T) {
+	src := `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: chain}
+spec:
+  image: busybox:1.36
+  params: [{name: base, default: "b"}]
+  cache: true
+  steps:
+    - name: train
+      matrix: {lr: ["1", "2", "3"]}
+      outputs: [score]
+      script: echo $(matrix.lr) $(params.base) > $(outputs.score.path)
+    - name: pick
+      cache: false
+      script: echo '$(steps.train.outputs.score[*])'
+`
+	now := time.Now()
+	first := compile(t, src, "", nil)
+	if f := first.Model.FanOut("train"); f == nil || f.Tekton {
+		t.Fatalf("a cached fan-out must be expanded on the client: %+v", f)
+	}
+	cache := cacheOf(t, execute(t, first.PipelineRun, now)[:3])
+	second := compile(t, src, "", nil)
+	ds := reuse.Plan(second.Model, second.PipelineRun, reuse.Options{Now: now, Cache: cache})
+	if got, want := decisions(ds), "train-0=cached:chain-0 train-1=cached:chain-0 train-2=cached:chain-0 pick=runs"; got != want {
+		t.Fatalf("decisions:\n got %s\nwant %s", got, want)
+	}
+	if err := compiler.Rerender(context.Background(), second, compiler.Options{Name: "chain-2"}); err != nil {
+		t.Fatal(err)
+	}
+	pr := second.PipelineRun
+	if got := taskNames(pr); got != "pick" {
+		t.Fatalf("tasks %s, want pick", got)
+	}
+	// execute makes each output "<first param>/<step>": the instance's lr.
+	if got, want := pr.Spec.PipelineSpec.Tasks[0].Params[0].Value.StringVal, `["1/train-0","2/train-1","3/train-2"]`; got != want {
+		t.Errorf("pick reads %s, want %s", got, want)
+	}
+}

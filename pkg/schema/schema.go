@@ -86,6 +86,14 @@ func (g *generator) typeSchema(t reflect.Type) *Schema {
 		}
 		return &Schema{AnyOf: []*Schema{{Type: "boolean"}, {Ref: "#/$defs/" + name}}}
 	}
+	if kt, ok := reflect.New(t).Interface().(spec.KeyedTyper); ok {
+		fixed, rest := kt.KeyedTypes()
+		s := &Schema{Type: "object", Properties: map[string]*Schema{}, AdditionalProperties: g.typeSchema(rest)}
+		for k, ft := range fixed {
+			s.Properties[k] = g.typeSchema(ft)
+		}
+		return s
+	}
 	if t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
 		// Quantities and int-or-string values: written as a string or a number.
 		return &Schema{AnyOf: []*Schema{{Type: "string"}, {Type: "number"}}}

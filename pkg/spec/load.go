@@ -160,6 +160,13 @@ var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 // boolOrObject is implemented by types written as true/false or an object.
 var boolOrObject = reflect.TypeOf((*interface{ BoolOrObject() })(nil)).Elem()
 
+// KeyedTyper is a mapping whose values' type depends on the key (Matrix).
+type KeyedTyper interface {
+	KeyedTypes() (fixed map[string]reflect.Type, rest reflect.Type)
+}
+
+var keyedTyper = reflect.TypeOf((*KeyedTyper)(nil)).Elem()
+
 func (w *walker) diag(n *yaml.Node, path, msg string) Diagnostic {
 	return Diagnostic{File: w.file, Line: n.Line, Column: n.Column, Path: path, Message: msg, Severity: SeverityError}
 }
@@ -230,6 +237,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path *field.Path) any {
 			return nil
 		}
 		return w.walkStruct(n, t, path)
+	}
+	if reflect.PointerTo(t).Implements(keyedTyper) {
+		return w.walkKeyed(n, t, path)
 	}
 	if t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
 		return w.walkCustom(n, t, path)
@@ -320,7 +330,22 @@ func (w *walker) walkSlice(n *yaml.Node, t reflect.Type, path *field.Path) any {
 	return out
 }
 
+// walkKeyed walks a mapping whose values' type depends on the key.
+func (w *walker) walkKeyed(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	fixed, rest := reflect.New(t).Interface().(KeyedTyper).KeyedTypes()
+	return w.walkMapOf(n, func(key string) reflect.Type {
+		if ft, ok := fixed[key]; ok {
+			return ft
+		}
+		return rest
+	}, path)
+}
+
 func (w *walker) walkMap(n *yaml.Node, t reflect.Type, path *field.Path) any {
+	return w.walkMapOf(n, func(string) reflect.Type { return t.Elem() }, path)
+}
+
+func (w *walker) walkMapOf(n *yaml.Node, elem func(key string) reflect.Type, path *field.Path) any {
 	if n.Kind != yaml.MappingNode {
 		w.fail(n, path, "expected an object, got "+kindName(n))
 		return nil
@@ -339,7 +364,7 @@ func (w *walker) walkMap(n *yaml.Node, t reflect.Type, path *field.Path) any {
 			continue
 		}
 		seen[k.Value] = k
-		out[k.Value] = w.walk(v, t.Elem(), child)
+		out[k.Value] = w.walk(v, elem(k.Value), child)
 	}
 	return out
 }

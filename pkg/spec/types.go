@@ -101,6 +101,8 @@ type Step struct {
 	Settings *Settings `json:"settings,omitempty"`
 	// Cache overrides spec.cache for this step, field by field.
 	Cache *Cache `json:"cache,omitempty"`
+	// Matrix fans the step out: one instance per combination of values.
+	Matrix *Matrix `json:"matrix,omitempty"`
 }
 
 // WhenExpression is a guard on a step, as in Tekton.

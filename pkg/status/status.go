@@ -6,6 +6,7 @@ package status
 
 import (
 	"fmt"
+	"knative.dev/pkg/kmeta"
 	"regexp"
 	"sort"
 	"strconv"
@@ -224,11 +225,13 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 	r.Phase, r.Reason, r.Message = runPhase(pr)
 
 	byTask := map[string]*v1.TaskRun{}
+	byName := map[string]*v1.TaskRun{}
 	for _, tr := range trs {
 		if tr.Labels["tekton.dev/pipelineRun"] != pr.Name || tr.Namespace != pr.Namespace {
 			continue
 		}
 		byTask[tr.Labels["tekton.dev/pipelineTask"]] = tr
+		byName[tr.Name] = tr
 	}
 	podByName := map[string]*corev1.Pod{}
 	for _, p := range pods {
@@ -250,6 +253,18 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 		skipped[s.Name] = s
 	}
 
+	place := func(s *Step, task string, tr *v1.TaskRun) {
+		switch {
+		case tr != nil:
+			fromTaskRun(s, tr, podByName[tr.Status.PodName], warnings[tr.Status.PodName])
+		case skipped[task].Name != "":
+			s.Phase, s.Reason = Skipped, string(skipped[task].Reason)
+		case r.Phase.Done():
+			s.Phase = NotRun
+		default:
+			s.Phase = Waiting
+		}
+	}
 	r.Steps = reusedSteps(pr)
 	var tasks []v1.PipelineTask
 	nTasks := 0
@@ -257,20 +272,36 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 		tasks = append(append(tasks, ps.Tasks...), ps.Finally...)
 		nTasks = len(ps.Tasks)
 	}
+	rows := map[string][]string{}
 	for i, t := range tasks {
-		s := Step{Name: t.Name, Finally: i >= nTasks, After: deps(t), EnvRefs: envRefs(t)}
-		tr := byTask[t.Name]
-		switch {
-		case tr != nil:
-			fromTaskRun(&s, tr, podByName[tr.Status.PodName], warnings[tr.Status.PodName])
-		case skipped[t.Name].Name != "":
-			s.Phase, s.Reason = Skipped, string(skipped[t.Name].Reason)
-		case r.Phase.Done():
-			s.Phase = NotRun
-		default:
-			s.Phase = Waiting
+		if t.IsMatrixed() {
+			// Tekton's matrix: one row per instance, named as the instance
+			// of a fan-out expanded on the client would be (STEP-INDEX).
+			for j := 0; j < t.Matrix.CountCombinations(); j++ {
+				s := Step{Name: fmt.Sprintf("%s-%d", t.Name, j), Finally: i >= nTasks, After: deps(t), EnvRefs: envRefs(t)}
+				place(&s, t.Name, byName[kmeta.ChildName(pr.Name, fmt.Sprintf("-%s-%d", t.Name, j))])
+				r.Steps = append(r.Steps, s)
+				rows[t.Name] = append(rows[t.Name], s.Name)
+			}
+			continue
 		}
+		s := Step{Name: t.Name, Finally: i >= nTasks, After: deps(t), EnvRefs: envRefs(t)}
+		place(&s, t.Name, byTask[t.Name])
 		r.Steps = append(r.Steps, s)
+	}
+	// Steps after a matrixed task are after each of its instances.
+	if len(rows) > 0 {
+		for i := range r.Steps {
+			var after []string
+			for _, a := range r.Steps[i].After {
+				if names, ok := rows[a]; ok {
+					after = append(after, names...)
+				} else {
+					after = append(after, a)
+				}
+			}
+			r.Steps[i].After = after
+		}
 	}
 	// A run is under way once one of its steps is (Tekton may not have said so yet).
 	if r.Phase == Pending {

@@ -373,3 +373,29 @@ func TestReusedStepsSayWhereTheyCameFrom(t *testing.T) {
 		}
 	}
 }
+
+// A task Tekton's matrix fans out is one row per instance, named like an
+// instance expanded on the client, each from its own TaskRun.
+func TestMatrixedTaskIsOneRowPerInstance(t *testing.T) {
+	pr := pipelineRun(cond(corev1.ConditionUnknown, "Running", ""))
+	eval := task("evaluate", []string{"train"})
+	eval.Matrix = &v1.Matrix{Params: v1.Params{{Name: "__matrix_split", Value: *v1.NewStructuredValues("a", "b", "c")}}}
+	pr.Spec.PipelineSpec.Tasks[2] = eval
+	tr0 := taskRun("evaluate", cond(corev1.ConditionTrue, "Succeeded", ""), 1, 3)
+	tr0.Name = "churn-x7k2p-evaluate-0"
+	tr2 := taskRun("evaluate", cond(corev1.ConditionUnknown, "Running", ""), 2, -1)
+	tr2.Name = "churn-x7k2p-evaluate-2"
+	r := Build(pr, []*v1.TaskRun{tr2, tr0}, nil, nil)
+	want := map[string]Phase{"evaluate-0": Succeeded, "evaluate-1": Waiting, "evaluate-2": Pending}
+	for name, phase := range want {
+		if s := r.Step(name); s == nil || s.Phase != phase {
+			t.Errorf("%s: %+v, want %s", name, s, phase)
+		}
+	}
+	if r.Step("evaluate") != nil {
+		t.Error("the matrixed task has a row of its own")
+	}
+	if got := strings.Join(r.Step("deploy").After, ","); got != "evaluate-0,evaluate-1,evaluate-2" {
+		t.Errorf("deploy runs after %q, want every instance", got)
+	}
+}

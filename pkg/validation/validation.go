@@ -649,7 +649,10 @@ func (v *validator) step(s *spec.Step, p *field.Path, finally bool) {
 			v.errs = append(v.errs, field.Invalid(p.Child("timeout"), s.Timeout, fmt.Sprintf("exceeds the pipeline's timeout (spec.timeout: %s)", v.p.Spec.Timeout)))
 		}
 	}
-	if s.Profile != "" {
+	v.matrix(s, p, finally)
+	if key, ok := model.ProfileKey(s.Profile); ok {
+		v.matrixProfile(s, p, key)
+	} else if s.Profile != "" {
 		v.used.Insert(s.Profile)
 		if !v.profiles.Has(s.Profile) {
 			v.errs = append(v.errs, notFound(p.Child("profile"), s.Profile, v.unknownProfile()))
@@ -669,7 +672,9 @@ func (v *validator) step(s *spec.Step, p *field.Path, finally bool) {
 		}
 	}
 	v.references(s, p, finally, outs)
-	v.merged(s, p)
+	for _, inst := range model.ProfileVariants(s) {
+		v.merged(inst, p)
+	}
 }
 
 func (v *validator) unknownStep(name string) string {
@@ -735,9 +740,22 @@ func (v *validator) reference(r refs.Ref, s *spec.Step, fp *field.Path, finally,
 			}
 			bad("param " + r.Name + " is not declared in spec.params (" + msg + ")")
 		}
-	case refs.StepOutput:
+	case refs.MatrixValue:
+		switch {
+		case inWhen:
+			bad("$(matrix." + r.Name + ") is not known in when: every instance shares the step's when")
+		case s.Matrix == nil:
+			bad("$(matrix." + r.Name + ") is an instance's value in a step with a matrix; step " + s.Name + " has none")
+		case !contains(s.Matrix.Keys(), r.Name):
+			bad("the matrix of step " + s.Name + " has no key " + r.Name + " (keys: " + strings.Join(s.Matrix.Keys(), ", ") + ")")
+		}
+	case refs.StepOutput, refs.StepOutputs:
 		target, ok := v.steps[r.Step]
 		switch {
+		case ok && r.Kind == refs.StepOutput && target.Matrix != nil && r.Step != s.Name:
+			bad("step " + r.Step + " fans out (matrix): read the output of every instance, as a JSON array, with $(steps." + r.Step + ".outputs." + r.Name + "[*])")
+		case ok && r.Kind == refs.StepOutputs && target.Matrix == nil:
+			bad("step " + r.Step + " does not fan out: read its output with $(steps." + r.Step + ".outputs." + r.Name + ")")
 		case !ok:
 			bad(v.unknownStep(r.Step))
 		case r.Step == s.Name:
@@ -841,7 +859,7 @@ func (v *validator) cycles() {
 		for _, r := range model.StepRefs(&s, env) {
 			// A step reading its own output is reported by reference();
 			// it is not also a cycle.
-			if r.Kind == refs.StepOutput && r.Step != s.Name {
+			if (r.Kind == refs.StepOutput || r.Kind == refs.StepOutputs) && r.Step != s.Name {
 				g.AddEdge(s.Name, r.Step)
 			}
 		}

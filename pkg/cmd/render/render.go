@@ -44,6 +44,8 @@ type Options struct {
 	Params    []string
 	Name      string
 	Explain   bool
+	// ExpandMatrix expands fan-outs on the client instead of Tekton's matrix.
+	ExpandMatrix bool
 
 	PrintFlags  *genericclioptions.PrintFlags
 	ConfigFlags *genericclioptions.ConfigFlags
@@ -98,6 +100,7 @@ a bug in kubectl-mlpipe, reported as such.
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "read directories given with -f recursively")
 	cmd.Flags().StringArrayVarP(&o.Params, "param", "p", nil, "set a param: name=value (repeatable)")
 	cmd.Flags().StringVar(&o.Name, "name", "", "name the run instead of using generateName")
+	cmd.Flags().BoolVar(&o.ExpandMatrix, "expand-matrix", false, "expand every matrix into one task per instance, for clusters whose Tekton refuses its beta matrix field")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print, for every setting in the spec, the PipelineRun field it landed on")
 	o.PrintFlags.AddFlags(cmd)
 	// -o also takes dot and mermaid, which PrintFlags does not know.
@@ -156,7 +159,7 @@ func (o *Options) Run(ctx context.Context) error {
 		if o.ns != "" && doc.Pipeline.Metadata.Namespace != "" && o.ns != doc.Pipeline.Metadata.Namespace {
 			return util.UsageError("", "the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation.", doc.Pipeline.Metadata.Namespace, o.ns, doc.Pipeline.Metadata.Namespace)
 		}
-		res, err := compiler.Compile(ctx, doc, compiler.Options{Params: o.params, Name: o.Name})
+		res, err := compiler.Compile(ctx, doc, compiler.Options{Params: o.params, Name: o.Name, ExpandMatrix: o.ExpandMatrix})
 		if err != nil {
 			return err
 		}

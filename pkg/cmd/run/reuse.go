@@ -72,7 +72,7 @@ func (o *Options) reuse(ctx context.Context, connected chan connection, res *com
 		fmt.Fprintf(o.ErrOut, "Nothing to run: every step is reused; pass --no-cache to run the cached ones again\n")
 		return true, nil
 	}
-	return false, compiler.Rerender(ctx, res, compiler.Options{Name: name})
+	return false, compiler.Rerender(ctx, res, compiler.Options{Name: name, ExpandMatrix: o.ExpandMatrix})
 }
 
 func cacheOn(m *model.Model) bool {

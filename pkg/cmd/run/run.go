@@ -49,6 +49,8 @@ type Options struct {
 	ResumeLast bool
 	Force      bool
 	NoCache    bool
+	// ExpandMatrix expands fan-outs on the client instead of Tekton's matrix.
+	ExpandMatrix bool
 
 	PrintFlags  *genericclioptions.PrintFlags
 	ConfigFlags *genericclioptions.ConfigFlags
@@ -146,6 +148,7 @@ step is reused nothing is created. See docs/spec.md, "Resume and caching".
 	cmd.Flags().BoolVarP(&o.Wait, "wait", "w", false, "follow the run to its end, showing each step; the exit code is the run's outcome")
 	cmd.Flags().BoolVar(&o.Follow, "follow", false, "follow the run to its end, streaming its steps' logs")
 	cmd.Flags().StringVar(&o.Resume, "resume", "", "reuse every step of this finished run that succeeded, and run the rest (same spec, or --force)")
+	cmd.Flags().BoolVar(&o.ExpandMatrix, "expand-matrix", false, "expand every matrix into one task per instance, for clusters whose Tekton refuses its beta matrix field")
 	cmd.Flags().BoolVar(&o.ResumeLast, "last", false, "with --resume: resume the newest run of this pipeline")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "with --resume: resume a run of a different version of the spec, reusing only the steps that did not change")
 	cmd.Flags().BoolVar(&o.NoCache, "no-cache", false, "run every step: do not look up cached results (this run's results are still recorded for later runs)")
@@ -294,7 +297,7 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		params = resumeParams(src, declaredParams(doc), o.params)
 	}
-	res, err := compiler.Compile(ctx, doc, compiler.Options{Params: params, Name: name})
+	res, err := compiler.Compile(ctx, doc, compiler.Options{Params: params, Name: name, ExpandMatrix: o.ExpandMatrix})
 	if err != nil {
 		return err
 	}
@@ -404,6 +407,9 @@ func (o *Options) create(ctx context.Context, tc tekton.Interface, pr *v1.Pipeli
 		return nil, forbidden(err, o.ns)
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
 		// The spec passed our checks, so the cluster's webhook knows something we do not.
+		if strings.Contains(err.Error(), `matrix requires "enable-api-fields"`) {
+			return nil, fmt.Errorf("the cluster rejected the PipelineRun: its Tekton does not allow the (beta) matrix field; run again with --expand-matrix to fan out on the client: %w", err)
+		}
 		return nil, fmt.Errorf("the cluster rejected the PipelineRun: %w", err)
 	}
 	return nil, err

@@ -10,10 +10,14 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/model"
 )
 
-// Hardware summarises where and on what a step runs: GPU count, node
-// selectors, CPU and memory.
+// Hardware summarises what and where a step runs: an instance's matrix
+// values, GPU count, CPU and memory, node selectors.
 func Hardware(s *model.Step) []string {
 	var parts []string
+	if s.Instance != nil {
+		// Which combination of the fan-out this instance runs.
+		parts = append(parts, model.DescribeCombination(s.Instance.Values))
+	}
 	r := &s.Settings
 	if r.WantsGPU() {
 		parts = append(parts, fmt.Sprintf("%d× %s", r.GPU.V, r.GPUResourceName()))

@@ -142,9 +142,20 @@ func Render(m *model.Model, opts Options) (*v1.PipelineRun, []Explanation) {
 
 	tasksPath := sp.Child("pipelineSpec", "tasks")
 	finallyPath := sp.Child("pipelineSpec", "finally")
+	for _, f := range m.FanOuts {
+		if !f.Tekton {
+			r.explainFanOut(f, nil)
+		}
+	}
 	for _, s := range m.Steps {
 		if s.Reused != nil {
 			r.explainReused(s)
+			continue
+		}
+		if f := r.tektonFanOut(s); f != nil {
+			if s.Instance.Index == 0 {
+				ps.Tasks = append(ps.Tasks, r.matrixTask(f, tasksPath.Index(len(ps.Tasks))))
+			}
 			continue
 		}
 		ps.Tasks = append(ps.Tasks, r.task(s, tasksPath.Index(len(ps.Tasks))))
@@ -159,10 +170,18 @@ func Render(m *model.Model, opts Options) (*v1.PipelineRun, []Explanation) {
 		if s.Reused != nil {
 			continue
 		}
+		name := s.Name
+		if f := r.tektonFanOut(s); f != nil {
+			// One pod template serves every instance: they share their settings.
+			if s.Instance.Index > 0 {
+				continue
+			}
+			name = f.Step
+		}
 		tp := sp.Child("taskRunSpecs").Index(len(pr.Spec.TaskRunSpecs))
-		if tpl := r.podTemplate(&s.Settings, s, tp.Child("podTemplate"), s.Name); tpl != nil {
-			pr.Spec.TaskRunSpecs = append(pr.Spec.TaskRunSpecs, v1.PipelineTaskRunSpec{PipelineTaskName: s.Name, PodTemplate: tpl})
-			r.explain(s.Path.Child("name").String(), tp.Child("pipelineTaskName"), s.Name, "")
+		if tpl := r.podTemplate(&s.Settings, s, tp.Child("podTemplate"), name); tpl != nil {
+			pr.Spec.TaskRunSpecs = append(pr.Spec.TaskRunSpecs, v1.PipelineTaskRunSpec{PipelineTaskName: name, PodTemplate: tpl})
+			r.explain(s.Path.Child("name").String(), tp.Child("pipelineTaskName"), name, "")
 		}
 	}
 	pr.Spec.PipelineSpec = ps
@@ -212,6 +231,12 @@ func internalParam(ref refs.Ref) (name, value string) {
 		return paramRunNamespace, "$(context.pipelineRun.namespace)"
 	case refs.RunStatus:
 		return paramRunStatus, "$(tasks.status)"
+	case refs.MatrixValue:
+		// The value is the instance's (task) or the matrix's (matrixTask).
+		return "__matrix_" + ref.Name, ""
+	case refs.StepOutputs:
+		// The value is built from the instances (aggregate).
+		return "__all_" + ref.Step + "_" + ref.Name, ""
 	}
 	return "", ""
 }
@@ -232,6 +257,9 @@ func inTask(ref refs.Ref) string {
 func (r *renderer) inPipeline(ref refs.Ref) string {
 	if lit, ok := r.literal(ref); ok {
 		return lit
+	}
+	if ref.Kind == refs.StepOutputs {
+		return r.aggregate(ref)
 	}
 	_, value := internalParam(ref)
 	if value == "" {
@@ -256,9 +284,11 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 	pt := v1.PipelineTask{Name: s.Name, Retries: s.Retries}
 	r.explain(s.Path.Child("name").String(), tp.Child("name"), s.Name, "")
 	if !s.Finally && len(s.After) > 0 {
+		seen := map[string]bool{}
 		for _, a := range s.After {
-			if r.reused(a) == nil {
-				pt.RunAfter = append(pt.RunAfter, a)
+			if name := r.taskName(a); r.reused(a) == nil && !seen[name] {
+				seen[name] = true
+				pt.RunAfter = append(pt.RunAfter, name)
 			}
 		}
 		note := "with the steps whose outputs it reads"
@@ -301,6 +331,12 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 			continue
 		}
 		paramNames[name] = true
+		switch {
+		case ref.Kind == refs.MatrixValue:
+			value = s.Instance.Values[ref.Name]
+		case ref.Kind == refs.StepOutputs:
+			value = r.aggregate(ref)
+		}
 		if lit, ok := r.literal(ref); ok {
 			value = lit
 		}
