@@ -18,6 +18,7 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/logs"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/run"
+	schedulecmd "github.com/mlpipe/kubectl-mlpipe/pkg/cmd/schedule"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/schema"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/validate"
@@ -62,6 +63,7 @@ column and field path.
 		describe.NewCmd(cf, streams),
 		cancel.NewCmd(cf, streams),
 		deletecmd.NewCmd(cf, streams),
+		schedulecmd.NewCmd(cf, streams),
 		validate.NewCmd(streams),
 		schema.NewCmd(streams),
 		versioncmd.NewCmd(streams),

@@ -54,7 +54,7 @@ prepare_work() {
 }
 
 if [ "${1:-}" = tidy ]; then
-	for comp in kubernetes etcd kwok tekton containerd; do
+	for comp in kubernetes kubectl etcd kwok tekton containerd; do
 		log "go mod tidy: build/$comp"
 		w=$(prepare_work "$comp")
 		(cd "$w" && GOFLAGS=-mod=mod go mod tidy)
@@ -73,7 +73,7 @@ fi
 
 T0=$SECONDS
 TOTAL=9
-((REAL_NODES)) && TOTAL=20
+((REAL_NODES)) && TOTAL=21
 STEP=0
 BUILT=0
 if [ -t 2 ]; then TTY=1; else TTY=0; fi
@@ -149,7 +149,7 @@ ensure_packages() {
 build_images() {
 	STEP=$((STEP + 1))
 	local stamp
-	stamp=$(cat "$TEKTON_BIN"/{entrypoint,nop,workingdirinit}.stamp "$LOCAL_TOOLS"/{mkimage,pause}.stamp "$BUSYBOX" | sha256sum | cut -d' ' -f1)
+	stamp=$(cat "$TEKTON_BIN"/{entrypoint,nop,workingdirinit}.stamp "$LOCAL_TOOLS"/{mkimage,pause}.stamp "$K8S_BIN/kubectl.stamp" "$BUSYBOX" | sha256sum | cut -d' ' -f1)
 	if [ "$(cat "$IMAGES_DIR/.stamp" 2>/dev/null)" = "$stamp" ]; then
 		[ -n "${MLPIPE_CLUSTER_BUILD_QUIET:-}" ] || log "[$STEP/$TOTAL] images: cached ($IMAGES_DIR)"
 		return 0
@@ -162,6 +162,7 @@ build_images() {
 	"$mk" -tag "$IMAGE_WORKINGDIRINIT" -o "$IMAGES_DIR/workingdirinit.tar" -file "$TEKTON_BIN/workingdirinit=/ko-app/workingdirinit" -entrypoint /ko-app/workingdirinit
 	"$mk" -tag "$IMAGE_BUSYBOX" -o "$IMAGES_DIR/busybox.tar" -busybox "$BUSYBOX" -entrypoint /bin/sh
 	"$mk" -tag "$IMAGE_PAUSE" -o "$IMAGES_DIR/pause.tar" -file "$LOCAL_TOOLS/pause=/pause" -entrypoint /pause
+	"$mk" -tag "$IMAGE_KUBECTL" -o "$IMAGES_DIR/kubectl.tar" -busybox "$BUSYBOX" -file "$K8S_BIN/kubectl=/usr/local/bin/kubectl" -entrypoint /bin/sh
 	echo "$stamp" >"$IMAGES_DIR/.stamp"
 	log "[$STEP/$TOTAL] images: $(du -sh "$IMAGES_DIR" | cut -f1) in $IMAGES_DIR"
 }
@@ -186,6 +187,7 @@ if ((REAL_NODES)); then
 	# containerd from its module, and the images their pods run (Tekton's own
 	# step binaries from the controller's module, busybox, a pause program).
 	build kubelet kubernetes "$K8S_BIN" k8s.io/kubernetes/cmd/kubelet "$K8S_LDFLAGS"
+	build kubectl kubectl "$K8S_BIN" k8s.io/kubernetes/cmd/kubectl "$K8S_LDFLAGS"
 	for c in containerd containerd-shim-runc-v2 ctr; do
 		GO_TAGS="no_btrfs no_devmapper no_zfs" build "$c" containerd "$CONTAINERD_BIN" "github.com/containerd/containerd/v2/cmd/$c" \
 			" -X github.com/containerd/containerd/v2/version.Version=${CONTAINERD_VERSION#v}"

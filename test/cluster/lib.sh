@@ -42,7 +42,10 @@ IMAGE_NOP=$LOCAL_REGISTRY/tektoncd/pipeline/nop:$TEKTON_VERSION
 IMAGE_WORKINGDIRINIT=$LOCAL_REGISTRY/tektoncd/pipeline/workingdirinit:$TEKTON_VERSION
 IMAGE_BUSYBOX=$LOCAL_REGISTRY/mlpipe/busybox:1.35
 IMAGE_PAUSE=$LOCAL_REGISTRY/mlpipe/pause:3.10
-IMAGES=(entrypoint nop workingdirinit busybox pause)
+# busybox and the kubectl of the control plane's module: what a schedule's
+# pod needs to create a run (kubectl mlpipe schedule create --image).
+IMAGE_KUBECTL=$LOCAL_REGISTRY/mlpipe/kubectl:$K8S_VERSION
+IMAGES=(entrypoint nop workingdirinit busybox pause kubectl)
 
 # Runtime state of a running cluster: PKI, etcd data, logs, pidfile, kubeconfig.
 DIR=${MLPIPE_CLUSTER_DIR:-/tmp/mlpipe-cluster}

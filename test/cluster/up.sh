@@ -237,7 +237,7 @@ start kube-controller-manager "${no_egress[@]}" "$K8S_BIN/kube-controller-manage
 	--authentication-kubeconfig "$DIR/kube-controller-manager.kubeconfig" \
 	--authorization-kubeconfig "$DIR/kube-controller-manager.kubeconfig" \
 	--bind-address 127.0.0.1 --secure-port "$PORT_KCM" --leader-elect=false \
-	--controllers serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,statefulset-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,persistentvolume-binder-controller \
+	--controllers job-controller,cronjob-controller,serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,statefulset-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,persistentvolume-binder-controller \
 	--use-service-account-credentials \
 	--service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt"
 start kube-scheduler "${no_egress[@]}" "$K8S_BIN/kube-scheduler" \
