@@ -939,12 +939,18 @@ func (v *validator) workspacePlacement() {
 	root := field.NewPath("spec")
 	add := func(list []spec.Step, lp *field.Path) {
 		for i := range list {
-			s := &list[i]
-			if s.Profile != "" && !v.profiles.Has(s.Profile) {
-				continue
+			// A step whose profile is $(matrix.KEY) is placed once per profile.
+			for _, s := range model.ProfileVariants(&list[i]) {
+				if s.Profile != "" && !v.profiles.Has(s.Profile) {
+					continue
+				}
+				r := model.Merge(model.StepLevels(v.p, s, lp.Index(i))...)
+				name := s.Name
+				if s.Profile != list[i].Profile {
+					name += " (profile " + s.Profile + ")"
+				}
+				all = append(all, placed{name, model.StringMap(r.NodeSelector), r.WantsGPU()})
 			}
-			r := model.Merge(model.StepLevels(v.p, s, lp.Index(i))...)
-			all = append(all, placed{s.Name, model.StringMap(r.NodeSelector), r.WantsGPU()})
 		}
 	}
 	add(v.p.Spec.Steps, root.Child("steps"))

@@ -201,3 +201,24 @@ spec:
 		}
 	}
 }
+
+// Instances placed by profile: $(matrix.KEY) are placed once per profile,
+// so the workspace warning sees them too.
+func TestWorkspaceWarningSeesPerInstanceProfiles(t *testing.T) {
+	spec := `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: ws}
+spec:
+  image: busybox
+  workspace: {size: 1Gi}
+  profiles:
+    cpu: {pod: {nodeSelector: {pool: cpu}}}
+    gpu: {pod: {nodeSelector: {pool: gpu}}}
+  steps:
+    - {name: train, matrix: {hw: [cpu, gpu]}, profile: $(matrix.hw), command: [true]}
+`
+	_, stderr, code := run(t, spec, "render", "-f", "-")
+	if want := "steps train (profile cpu) and train (profile gpu) share the workspace"; code != 0 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+	}
+}

@@ -23,7 +23,6 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/compiler"
-	"github.com/mlpipe/kubectl-mlpipe/pkg/input"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/liveview"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 )
@@ -259,18 +258,10 @@ func (o *Options) Run(ctx context.Context) error {
 			connected <- connection{c, err}
 		}()
 	}
-	sources, err := input.Read(o.Filenames, false, o.In)
-	if err != nil {
-		return &util.ExitError{Code: util.ExitInvalid, Err: err}
-	}
-	docs, err := util.LoadDocs(sources)
+	doc, err := util.LoadOne(o.cmdPath, o.Filenames, o.In, "run takes")
 	if err != nil {
 		return err
 	}
-	if len(docs) != 1 {
-		return util.UsageError(o.cmdPath, "%s holds %d pipelines; run takes one", sources[0].Name, len(docs))
-	}
-	doc := docs[0]
 	if nsErr != nil && o.DryRun != DryRunClient {
 		return nsErr
 	}

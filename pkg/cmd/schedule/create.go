@@ -19,7 +19,6 @@ import (
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/compiler"
-	"github.com/mlpipe/kubectl-mlpipe/pkg/input"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/schedule"
 )
@@ -102,18 +101,11 @@ func (o *createOptions) run(cmd *cobra.Command, cf *genericclioptions.ConfigFlag
 	if err != nil {
 		return &util.ExitError{Code: util.ExitInvalid, Err: err}
 	}
-	sources, err := input.Read(o.Filenames, false, streams.In)
-	if err != nil {
-		return &util.ExitError{Code: util.ExitInvalid, Err: err}
-	}
-	docs, err := util.LoadDocs(sources)
+	doc, err := util.LoadOne(path, o.Filenames, streams.In, "a schedule runs")
 	if err != nil {
 		return err
 	}
-	if len(docs) != 1 {
-		return util.UsageError(path, "%s holds %d pipelines; a schedule runs one", sources[0].Name, len(docs))
-	}
-	res, err := compiler.Compile(ctx, docs[0], compiler.Options{Params: params, ExpandMatrix: o.ExpandMatrix})
+	res, err := compiler.Compile(ctx, doc, compiler.Options{Params: params, ExpandMatrix: o.ExpandMatrix})
 	if err != nil {
 		return err
 	}
@@ -122,7 +114,7 @@ func (o *createOptions) run(cmd *cobra.Command, cf *genericclioptions.ConfigFlag
 	if err != nil {
 		return err
 	}
-	if specNS := docs[0].Pipeline.Metadata.Namespace; specNS != "" {
+	if specNS := doc.Pipeline.Metadata.Namespace; specNS != "" {
 		if explicit && specNS != ns {
 			return util.UsageError("", "the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation.", specNS, ns, specNS)
 		}

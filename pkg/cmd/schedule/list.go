@@ -171,11 +171,8 @@ func newDescribeCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeSchedules(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := util.NewClients(cf)
+			c, _, err := connectTo(cmd.Context(), cf, args[0])
 			if err != nil {
-				return err
-			}
-			if _, err := getCronJob(cmd.Context(), c, args[0]); err != nil {
 				return err
 			}
 			rs, err := rows(cmd.Context(), c, c.Namespace, args[0])

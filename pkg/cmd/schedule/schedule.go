@@ -77,6 +77,16 @@ func getCronJob(ctx context.Context, c *util.Clients, name string) (*batchv1.Cro
 	return cj, err
 }
 
+// connectTo connects and finds schedule name's CronJob.
+func connectTo(ctx context.Context, cf *genericclioptions.ConfigFlags, name string) (*util.Clients, *batchv1.CronJob, error) {
+	c, err := util.NewClients(cf)
+	if err != nil {
+		return nil, nil, err
+	}
+	cj, err := getCronJob(ctx, c, name)
+	return c, cj, err
+}
+
 func newSuspendCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, suspend bool) *cobra.Command {
 	verb, does := "suspend", "Stop a schedule from firing (its objects and runs stay)"
 	if !suspend {
@@ -88,13 +98,10 @@ func newSuspendCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.I
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeSchedules(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := util.NewClients(cf)
-			if err != nil {
-				return err
-			}
 			patch := []byte(fmt.Sprintf(`{"spec":{"suspend":%t}}`, suspend))
 			for _, name := range args {
-				if _, err := getCronJob(cmd.Context(), c, name); err != nil {
+				c, _, err := connectTo(cmd.Context(), cf, name)
+				if err != nil {
 					return err
 				}
 				if _, err := c.Kube.BatchV1().CronJobs(c.Namespace).Patch(cmd.Context(), schedule.ObjectName(name), "application/merge-patch+json", patch, metav1.PatchOptions{FieldManager: rendertekton.ManagedBy}); err != nil {
@@ -117,11 +124,7 @@ owned by the CronJob, so deleting the schedule deletes it. stdout gets the Job's
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeSchedules(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := util.NewClients(cf)
-			if err != nil {
-				return err
-			}
-			cj, err := getCronJob(cmd.Context(), c, args[0])
+			c, cj, err := connectTo(cmd.Context(), cf, args[0])
 			if err != nil {
 				return err
 			}

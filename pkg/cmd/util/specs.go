@@ -2,6 +2,7 @@ package util
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/input"
@@ -28,6 +29,23 @@ func LoadDocs(sources []input.Source) ([]*spec.Document, error) {
 		return nil, &spec.InvalidError{Diagnostics: diags}
 	}
 	return docs, nil
+}
+
+// LoadOne reads the one -f FILE (or -f -) of a command that takes a single
+// pipeline; more documents than one are a usage error naming what was given.
+func LoadOne(cmdPath string, filenames []string, in io.Reader, takes string) (*spec.Document, error) {
+	sources, err := input.Read(filenames, false, in)
+	if err != nil {
+		return nil, &ExitError{Code: ExitInvalid, Err: err}
+	}
+	docs, err := LoadDocs(sources)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, UsageError(cmdPath, "%s holds %d pipelines; %s one", sources[0].Name, len(docs), takes)
+	}
+	return docs[0], nil
 }
 
 // ParseParams turns repeated -p name=value flags into a map.
