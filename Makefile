@@ -25,7 +25,7 @@ demo: build ## The main job: start the local cluster, `kubectl mlpipe run --wait
 	hack/demo.sh
 
 .PHONY: test
-test: lint test-unit test-cli test-release test-e2e ## Everything CI runs: lint, unit/golden/corpus tests, CLI through kubectl, release checks, e2e on the local cluster
+test: lint test-unit test-cli test-release test-e2e test-e2e-releases ## Everything CI runs: lint, unit/golden/corpus tests, CLI through kubectl, release checks, e2e on the local cluster and on older Tekton releases
 
 .PHONY: test-unit
 test-unit: ## Unit, golden, corpus and fuzz-seed tests (with the race detector)
@@ -38,6 +38,14 @@ test-cli: build ## Run the built plugin through kubectl's plugin discovery on ev
 .PHONY: test-e2e
 test-e2e: ## End-to-end tests on the local cluster (started and stopped if it is not up)
 	go test -tags e2e -count=1 -timeout 60m -parallel 6 -v ./test/e2e/
+
+.PHONY: test-e2e-releases
+test-e2e-releases: ## The core e2e cases on Tekton v0.38.3 and v0.50.5 (KWOK nodes; TEKTON_RELEASES overrides)
+	hack/test-releases.sh
+
+.PHONY: test-matrix
+test-matrix: ## The core e2e cases on every Tekton release the local cluster builds (slow: one controller build each)
+	TEKTON_RELEASES="v0.38.3 v0.44.0 v0.50.5 v0.59.6 v0.68.1" hack/test-releases.sh
 
 .PHONY: update-golden
 update-golden: ## Rewrite golden files (review the diff!)
@@ -59,6 +67,10 @@ bench: ## Render benchmarks (see docs/performance.md)
 .PHONY: bench-run
 bench-run: ## run on the local cluster: requests, submit latency vs kubectl create, 20 concurrent --wait (docs/performance.md)
 	hack/bench-run.sh
+
+.PHONY: bench-doctor
+bench-doctor: ## doctor on the local cluster: requests, latency against kubectl reading the same objects (docs/performance.md)
+	hack/bench-doctor.sh
 
 .PHONY: lint
 lint: fmt-check vet staticcheck tidy-check ## gofmt, go vet, staticcheck (pinned), go mod tidy

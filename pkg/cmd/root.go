@@ -14,6 +14,7 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/cancel"
 	deletecmd "github.com/mlpipe/kubectl-mlpipe/pkg/cmd/delete"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/describe"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/doctor"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/list"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/logs"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
@@ -64,6 +65,7 @@ column and field path.
 		cancel.NewCmd(cf, streams),
 		deletecmd.NewCmd(cf, streams),
 		schedulecmd.NewCmd(cf, streams),
+		doctor.NewCmd(cf, streams),
 		validate.NewCmd(streams),
 		schema.NewCmd(streams),
 		versioncmd.NewCmd(streams),

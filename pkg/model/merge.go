@@ -51,6 +51,7 @@ type Resolved struct {
 	Env                               []Entry[corev1.EnvVar]
 
 	Affinity                                           Value[*corev1.Affinity]
+	TopologySpread                                     Value[[]corev1.TopologySpreadConstraint]
 	SecurityContext                                    Value[*corev1.PodSecurityContext]
 	PriorityClassName, RuntimeClassName, SchedulerName Value[string]
 	GPUToleration                                      Value[bool]
@@ -127,6 +128,9 @@ func (r *Resolved) mergePod(pod *spec.PodSettings, p *field.Path) {
 	r.VolumeMounts = mergeList(r.VolumeMounts, pod.VolumeMounts, p.Child("volumeMounts"), func(m corev1.VolumeMount) string { return m.MountPath }, ov)
 	if pod.Affinity != nil {
 		r.Affinity.set(pod.Affinity, p.Child("affinity"), ov)
+	}
+	if pod.TopologySpreadConstraints != nil {
+		r.TopologySpread.set(pod.TopologySpreadConstraints, p.Child("topologySpreadConstraints"), ov)
 	}
 	if pod.SecurityContext != nil {
 		r.SecurityContext.set(pod.SecurityContext, p.Child("securityContext"), ov)

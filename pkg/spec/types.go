@@ -143,17 +143,20 @@ type Limits struct {
 
 // PodSettings are the scheduling and pod-level settings of a step.
 type PodSettings struct {
-	NodeSelector      map[string]string          `json:"nodeSelector,omitempty"`
-	Tolerations       []corev1.Toleration        `json:"tolerations,omitempty"`
-	Affinity          *corev1.Affinity           `json:"affinity,omitempty"`
-	Labels            map[string]string          `json:"labels,omitempty"`
-	Annotations       map[string]string          `json:"annotations,omitempty"`
-	Volumes           []corev1.Volume            `json:"volumes,omitempty"`
-	VolumeMounts      []corev1.VolumeMount       `json:"volumeMounts,omitempty"`
-	SecurityContext   *corev1.PodSecurityContext `json:"securityContext,omitempty"`
-	PriorityClassName string                     `json:"priorityClassName,omitempty"`
-	RuntimeClassName  string                     `json:"runtimeClassName,omitempty"`
-	SchedulerName     string                     `json:"schedulerName,omitempty"`
+	NodeSelector map[string]string   `json:"nodeSelector,omitempty"`
+	Tolerations  []corev1.Toleration `json:"tolerations,omitempty"`
+	Affinity     *corev1.Affinity    `json:"affinity,omitempty"`
+	// TopologySpreadConstraints spread a step's pods (a fan-out's instances)
+	// over zones or nodes; a level that sets them replaces the list.
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	Labels                    map[string]string                 `json:"labels,omitempty"`
+	Annotations               map[string]string                 `json:"annotations,omitempty"`
+	Volumes                   []corev1.Volume                   `json:"volumes,omitempty"`
+	VolumeMounts              []corev1.VolumeMount              `json:"volumeMounts,omitempty"`
+	SecurityContext           *corev1.PodSecurityContext        `json:"securityContext,omitempty"`
+	PriorityClassName         string                            `json:"priorityClassName,omitempty"`
+	RuntimeClassName          string                            `json:"runtimeClassName,omitempty"`
+	SchedulerName             string                            `json:"schedulerName,omitempty"`
 	// GPUToleration, when false, stops the automatic toleration of the GPU taint.
 	GPUToleration *bool `json:"gpuToleration,omitempty"`
 }

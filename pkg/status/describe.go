@@ -35,6 +35,9 @@ func Describe(w io.Writer, r Run, now time.Time, st Style) {
 	if !r.Start.IsZero() {
 		fmt.Fprintf(tw, "Duration:\t%s\n", dur(r.Elapsed(now)))
 	}
+	if r.Dashboard != "" {
+		fmt.Fprintf(tw, "Dashboard:\t%s\n", r.Dashboard)
+	}
 	_ = tw.Flush()
 
 	fmt.Fprintln(w, "Params:")

@@ -108,6 +108,8 @@ type Run struct {
 	End       time.Time
 	Params    []Param
 	Steps     []Step
+	// Dashboard is the run's page on the Tekton Dashboard, when one is known.
+	Dashboard string
 }
 
 // Done reports whether the run has finished.

@@ -312,6 +312,24 @@ func TestDescribeShowsSecretReferencesNotValues(t *testing.T) {
 	}
 }
 
+// The Dashboard line is in the header when a link is known, aligned with
+// the others, and absent otherwise.
+func TestDescribeDashboardLine(t *testing.T) {
+	r := Build(pipelineRun(cond(corev1.ConditionUnknown, "Running", "")), nil, nil, nil)
+	var b bytes.Buffer
+	Describe(&b, r, t0.Add(time.Minute), Style{})
+	if strings.Contains(b.String(), "Dashboard:") {
+		t.Errorf("a Dashboard line with no link:\n%s", b.String())
+	}
+	r.Dashboard = "https://tekton.example.com/#/namespaces/ml/pipelineruns/" + r.Name
+	b.Reset()
+	Describe(&b, r, t0.Add(time.Minute), Style{})
+	header, _, _ := strings.Cut(b.String(), "Params:")
+	if !strings.HasSuffix(header, "Dashboard: "+r.Dashboard+"\n") || !strings.Contains(header, "Name:      "+r.Name+"\n") {
+		t.Errorf("header:\n%s", header)
+	}
+}
+
 // A run whose step is running is Running, even before Tekton's own
 // condition says so.
 func TestRunWithARunningStepIsRunning(t *testing.T) {

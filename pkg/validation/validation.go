@@ -927,13 +927,33 @@ func edgeField(s *spec.Step, p *field.Path, dep string) *field.Path {
 // placements no single node can satisfy: Tekton's affinity assistant pins
 // every pod using the workspace PVC to one node.
 func (v *validator) workspacePlacement() {
-	if v.p.Spec.Workspace == nil {
+	a, b, why := workspaceConflict(v.p, v.profiles)
+	if why == "" {
 		return
+	}
+	v.warns = append(v.warns, field.Invalid(field.NewPath("spec", "workspace"), a+","+b,
+		"steps "+a+" and "+b+" share the workspace but ask for different nodes ("+why+"); Tekton's affinity assistant puts every pod using the workspace on one node, so one of them will not be scheduled. "+
+			"Use ReadWriteMany storage on a cluster with coschedule: disabled, or spec.artifactStore instead of spec.workspace"))
+}
+
+// WorkspaceConflict names two steps of a valid p that share the workspace
+// but need different nodes, and why; why is empty when there are none. run
+// refuses such a spec on a cluster whose Tekton coschedules the workspace.
+func WorkspaceConflict(p *spec.Pipeline) (a, b, why string) {
+	profiles := sets.New[string]()
+	for name := range p.Spec.Profiles {
+		profiles.Insert(name)
+	}
+	return workspaceConflict(p, profiles)
+}
+
+func workspaceConflict(p *spec.Pipeline, profiles sets.Set[string]) (string, string, string) {
+	if p.Spec.Workspace == nil {
+		return "", "", ""
 	}
 	type placed struct {
 		name string
 		sel  map[string]string
-		gpu  bool
 	}
 	var all []placed
 	root := field.NewPath("spec")
@@ -941,24 +961,23 @@ func (v *validator) workspacePlacement() {
 		for i := range list {
 			// A step whose profile is $(matrix.KEY) is placed once per profile.
 			for _, s := range model.ProfileVariants(&list[i]) {
-				if s.Profile != "" && !v.profiles.Has(s.Profile) {
+				if s.Profile != "" && !profiles.Has(s.Profile) {
 					continue
 				}
-				r := model.Merge(model.StepLevels(v.p, s, lp.Index(i))...)
+				r := model.Merge(model.StepLevels(p, s, lp.Index(i))...)
 				name := s.Name
 				if s.Profile != list[i].Profile {
 					name += " (profile " + s.Profile + ")"
 				}
-				all = append(all, placed{name, model.StringMap(r.NodeSelector), r.WantsGPU()})
+				all = append(all, placed{name, model.StringMap(r.NodeSelector)})
 			}
 		}
 	}
-	add(v.p.Spec.Steps, root.Child("steps"))
-	add(v.p.Spec.Finally, root.Child("finally"))
+	add(p.Spec.Steps, root.Child("steps"))
+	add(p.Spec.Finally, root.Child("finally"))
 	for i := 0; i < len(all); i++ {
 		for j := i + 1; j < len(all); j++ {
 			a, b := all[i], all[j]
-			why := ""
 			keys := make([]string, 0, len(a.sel))
 			for k := range a.sel {
 				keys = append(keys, k)
@@ -966,17 +985,10 @@ func (v *validator) workspacePlacement() {
 			sort.Strings(keys)
 			for _, k := range keys {
 				if bv, ok := b.sel[k]; ok && bv != a.sel[k] {
-					why = fmt.Sprintf("%s needs %s=%s but %s needs %s=%s", a.name, k, a.sel[k], b.name, k, bv)
-					break
+					return a.name, b.name, fmt.Sprintf("%s needs %s=%s but %s needs %s=%s", a.name, k, a.sel[k], b.name, k, bv)
 				}
 			}
-			if why == "" {
-				continue
-			}
-			v.warns = append(v.warns, field.Invalid(root.Child("workspace"), a.name+","+b.name,
-				"steps "+a.name+" and "+b.name+" share the workspace but ask for different nodes ("+why+"); Tekton's affinity assistant puts every pod using the workspace on one node, so one of them will not be scheduled. "+
-					"Use ReadWriteMany storage on a cluster with coschedule: disabled, or spec.artifactStore instead of spec.workspace"))
-			return
 		}
 	}
+	return "", "", ""
 }

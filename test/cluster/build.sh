@@ -7,6 +7,8 @@
 #
 #   test/cluster/build.sh          build whatever is missing
 #   test/cluster/build.sh tidy     regenerate the throwaway go.sum files (after a version bump)
+#   MLPIPE_TEKTON_VERSION=vX.Y.Z test/cluster/build.sh tekton-module
+#                                  write build/tekton-vX.Y.Z/go.mod and go.sum for another Tekton release
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -34,9 +36,9 @@ prepare_work() {
 	mkdir -p "$w"
 	cp "$BUILD_DIR/$comp/go.mod" "$w/"
 	[ -f "$BUILD_DIR/$comp/go.sum" ] && cp "$BUILD_DIR/$comp/go.sum" "$w/"
-	if [ "$comp" = tekton ]; then
+	if [ "$comp" = "$TEKTON_COMP" ]; then
 		# Copies of tektoncd/pipeline and the knative.dev/pkg it requires, patched
-		# (see build/tekton/patches); the throwaway go.mod replaces both with them.
+		# (see build/tekton*/patches); the throwaway go.mod replaces both with them.
 		local tdir kver kdir
 		tdir=$(module_dir "github.com/tektoncd/pipeline@$TEKTON_VERSION")
 		[ -n "$tdir" ] || die "cannot download github.com/tektoncd/pipeline@$TEKTON_VERSION"
@@ -47,14 +49,71 @@ prepare_work() {
 		cp -r "$tdir" "$w/src/github.com/tektoncd/pipeline"
 		cp -r "$kdir" "$w/src/knative.dev/pkg"
 		chmod -R u+w "$w/src"
-		(cd "$w/src/github.com/tektoncd/pipeline" && patch -p1 -s --forward <"$BUILD_DIR/tekton/patches/tekton-pipeline.patch")
-		(cd "$w/src/knative.dev/pkg" && patch -p1 -s --forward <"$BUILD_DIR/tekton/patches/knative-pkg.patch")
+		(cd "$w/src/github.com/tektoncd/pipeline" && patch -p1 -s --forward <"$BUILD_DIR/$comp/patches/tekton-pipeline.patch")
+		(cd "$w/src/knative.dev/pkg" && patch -p1 -s --forward <"$BUILD_DIR/$comp/patches/knative-pkg.patch")
 	fi
 	echo "$w"
 }
 
+# tekton_module: a throwaway module for the Tekton release MLPIPE_TEKTON_VERSION,
+# with that release's own replace directives copied in (its go.mod pins
+# k8s.io/* below what its other requirements would select). The patches under
+# build/tekton-<version>/patches are written by hand (README.md, "Tekton releases").
+tekton_module() {
+	[ "$TEKTON_COMP" != tekton ] || die "set MLPIPE_TEKTON_VERSION to a release other than $TEKTON_DEFAULT_VERSION"
+	local tdir out=$BUILD_DIR/$TEKTON_COMP line replaces=""
+	tdir=$(module_dir "github.com/tektoncd/pipeline@$TEKTON_VERSION")
+	[ -n "$tdir" ] || die "cannot download github.com/tektoncd/pipeline@$TEKTON_VERSION"
+	# The release's "replace X [v] => Y v" lines and "replace ( ... )" blocks, comments dropped.
+	while read -r line; do
+		[[ $line == knative.dev/pkg* ]] && continue
+		[[ ${line#*=> } == .* || ${line#*=> } == /* ]] && die "$TEKTON_VERSION replaces with a folder ($line); write its go.mod by hand"
+		replaces+=$'\t'"$line"$'\n'
+	done < <(awk '
+		/^replace[[:space:]]*\(/ { block = 1; next }
+		block && /^\)/ { block = 0; next }
+		block || /^replace[[:space:]]/ { sub(/\/\/.*/, ""); sub(/^replace[[:space:]]+/, ""); $1 = $1; if ($0 ~ /=>/) print }
+	' "$tdir/go.mod")
+	mkdir -p "$out"
+	cat >"$out/go.mod" <<GOMOD
+// Throwaway module: pins Tekton Pipelines $TEKTON_VERSION's controller and webhook for
+// the local e2e control plane (MLPIPE_TEKTON_VERSION=$TEKTON_VERSION). The replaces of
+// tektoncd/pipeline and knative.dev/pkg point at copies of their sources that
+// test/cluster/build.sh makes next to this file (outside the checkout) and patches
+// (patches/*.patch); the others are the release's own (build.sh tekton-module).
+module mlpipe.local/cluster/tekton
+
+go $(go env GOVERSION | sed 's/^go//')
+
+tool (
+	github.com/tektoncd/pipeline/cmd/controller
+	github.com/tektoncd/pipeline/cmd/webhook
+)
+
+require github.com/tektoncd/pipeline $TEKTON_VERSION
+
+replace (
+	github.com/tektoncd/pipeline => ./src/github.com/tektoncd/pipeline
+	knative.dev/pkg => ./src/knative.dev/pkg
+${replaces})
+GOMOD
+	[ -d "$out/patches" ] || die "wrote $out/go.mod; now write $out/patches/tekton-pipeline.patch and knative-pkg.patch (see build/tekton/patches), then run this again"
+	log "go mod tidy: build/$TEKTON_COMP"
+	local w
+	w=$(prepare_work "$TEKTON_COMP")
+	(cd "$w" && GOFLAGS=-mod=mod go mod tidy)
+	cp "$w/go.mod" "$w/go.sum" "$out/"
+	log "wrote $out/go.mod and go.sum"
+}
+
+if [ "${1:-}" = tekton-module ]; then
+	tekton_module
+	exit 0
+fi
+
 if [ "${1:-}" = tidy ]; then
-	for comp in kubernetes kubectl etcd kwok tekton containerd; do
+	check_tekton_release
+	for comp in kubernetes kubectl etcd kwok "$TEKTON_COMP" containerd; do
 		log "go mod tidy: build/$comp"
 		w=$(prepare_work "$comp")
 		(cd "$w" && GOFLAGS=-mod=mod go mod tidy)
@@ -62,6 +121,11 @@ if [ "${1:-}" = tidy ]; then
 	done
 	for m in egress-proxy tools; do (cd "$CLUSTER_SRC/$m" && go mod tidy); done
 	exit 0
+fi
+
+check_tekton_release
+if [ "$TEKTON_COMP" != tekton ] && [ -z "${MLPIPE_CLUSTER_BUILD_QUIET:-}" ]; then
+	log "Tekton Pipelines $TEKTON_VERSION (MLPIPE_TEKTON_VERSION; the default is $TEKTON_DEFAULT_VERSION): simulated nodes only"
 fi
 
 mkdir -p "$CACHE"
@@ -123,7 +187,7 @@ build() {
 	echo "$stamp" >"$out.stamp"
 	local took=$((SECONDS - t))
 	BUILT=$((BUILT + 1))
-	printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$took" "$(du -m "$out" | cut -f1)MiB" >>"$CACHE/build-times.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$took" "$(du -m "$out" | cut -f1)MiB" "$(basename "$outdir")" >>"$CACHE/build-times.tsv"
 	log "[$STEP/$TOTAL] $name: built in $(fmt_secs "$took") ($(du -h "$out" | cut -f1))"
 }
 
@@ -166,17 +230,35 @@ build_images() {
 	echo "$stamp" >"$IMAGES_DIR/.stamp"
 	log "[$STEP/$TOTAL] images: $(du -sh "$IMAGES_DIR" | cut -f1) in $IMAGES_DIR"
 }
+
+# tkn, the Tekton CLI, at the version build/tkn/go.mod pins: the e2e tests read
+# the plugin's runs with it (test/e2e/tkn_test.go). `build.sh tkn` builds only
+# tkn (when missing or stale) and prints its path on stdout.
+TKN_VERSION=$(awk '$1 == "github.com/tektoncd/cli" { print $2 }' "$BUILD_DIR/tkn/go.mod")
+TKN_BIN=$CACHE/tkn-$TKN_VERSION
+TOTAL=$((TOTAL + 1))
+build_tkn() {
+	mkdir -p "$WORK"
+	build tkn tkn "$TKN_BIN" github.com/tektoncd/cli/cmd/tkn " -X github.com/tektoncd/cli/pkg/cmd/version.clientVersion=${TKN_VERSION#v}"
+}
+if [ "${1:-}" = tkn ]; then
+	TOTAL=1
+	build_tkn
+	echo "$TKN_BIN/tkn"
+	exit 0
+fi
+
 ((REAL_NODES)) && ensure_packages
 
 mkdir -p "$WORK"
-TP=$BUILD_DIR/tekton/patches
+TP=$BUILD_DIR/$TEKTON_COMP/patches
 build etcd etcd "$ETCD_BIN" go.etcd.io/etcd/server/v3 ""
 build kube-apiserver kubernetes "$K8S_BIN" k8s.io/kubernetes/cmd/kube-apiserver "$K8S_LDFLAGS"
 build kube-controller-manager kubernetes "$K8S_BIN" k8s.io/kubernetes/cmd/kube-controller-manager "$K8S_LDFLAGS"
 build kube-scheduler kubernetes "$K8S_BIN" k8s.io/kubernetes/cmd/kube-scheduler "$K8S_LDFLAGS"
 build kwok kwok "$KWOK_BIN" sigs.k8s.io/kwok/cmd/kwok ""
-build controller tekton "$TEKTON_BIN" github.com/tektoncd/pipeline/cmd/controller "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
-build webhook tekton "$TEKTON_BIN" github.com/tektoncd/pipeline/cmd/webhook "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
+build controller "$TEKTON_COMP" "$TEKTON_BIN" github.com/tektoncd/pipeline/cmd/controller "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
+build webhook "$TEKTON_COMP" "$TEKTON_BIN" github.com/tektoncd/pipeline/cmd/webhook "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
 build egress-proxy egress-proxy "$(dirname "$(proxy_bin)")" . ""
 build local-volumes tools "$LOCAL_TOOLS" ./local-volumes ""
 # Older builds of our own proxy (keyed by its source hash) are of no further use.
@@ -193,13 +275,14 @@ if ((REAL_NODES)); then
 			" -X github.com/containerd/containerd/v2/version.Version=${CONTAINERD_VERSION#v}"
 	done
 	for c in entrypoint nop workingdirinit; do
-		build "$c" tekton "$TEKTON_BIN" "github.com/tektoncd/pipeline/cmd/$c" "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
+		build "$c" "$TEKTON_COMP" "$TEKTON_BIN" "github.com/tektoncd/pipeline/cmd/$c" "" "$TP/tekton-pipeline.patch" "$TP/knative-pkg.patch"
 	done
 	build mkimage tools "$LOCAL_TOOLS" ./mkimage ""
 	build pause tools "$LOCAL_TOOLS" ./pause ""
 	build cri-clean tools "$LOCAL_TOOLS" ./cri-clean ""
 	build_images
 fi
+build_tkn
 
 # Tekton's own install YAML (namespace, CRDs, ConfigMaps, webhook configurations),
 # copied from the module source next to the binaries it belongs to.
@@ -210,8 +293,16 @@ if [ ! -f "$TEKTON_BIN/config/.complete" ]; then
 	chmod -R u+w "$TEKTON_BIN/config"
 	touch "$TEKTON_BIN/config/.complete"
 fi
+# KO_DATA_PATH for the controller and webhook: v0.38 (its knative.dev/pkg) reads
+# the commit it was built from in $KO_DATA_PATH/HEAD (ko puts it there) and fails
+# every TaskRun without it. The release tag's commit, as the module proxy reports it.
+if [ ! -s "$TEKTON_BIN/kodata/HEAD" ]; then
+	commit=$( (cd / && go mod download -json "github.com/tektoncd/pipeline@$TEKTON_VERSION") | sed -n 's/^[[:space:]]*"Hash": "\([0-9a-f]\{40\}\)",\{0,1\}$/\1/p')
+	mkdir -p "$TEKTON_BIN/kodata"
+	echo "${commit:-0000000000000000000000000000000000000000}" >"$TEKTON_BIN/kodata/HEAD"
+fi
 if ((BUILT > 0)); then
-	rm -rf "$WORK"/tekton "$WORK"/kubernetes "$WORK"/etcd "$WORK"/kwok "$WORK"/containerd
+	rm -rf "${WORK:?}/$TEKTON_COMP" "$WORK"/kubernetes "$WORK"/etcd "$WORK"/kwok "$WORK"/containerd
 	log "cluster binaries ready in $(fmt_secs $((SECONDS - T0))) (built $BUILT of $TOTAL); cache $CACHE: $(du -sh "$CACHE" | cut -f1)"
 elif [ -z "${MLPIPE_CLUSTER_BUILD_QUIET:-}" ]; then
 	log "cluster binaries up to date in $CACHE"

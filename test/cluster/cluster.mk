@@ -4,6 +4,7 @@
 #   MLPIPE_CLUSTER_CACHE      built binaries (default ~/.cache/kubectl-mlpipe/cluster)
 #   MLPIPE_CLUSTER_DIR        runtime state, kubeconfig, logs (default /tmp/mlpipe-cluster)
 #   MLPIPE_CLUSTER_PORT_BASE  first of the loopback ports used (default 16400)
+#   MLPIPE_TEKTON_VERSION     another Tekton Pipelines release (one with build/tekton-<version>/), KWOK nodes only
 
 .PHONY: cluster-build
 cluster-build: ## Build the pinned control-plane binaries into the cache (cold: 11-20 min; warm: ~0.1 s)

@@ -13,10 +13,20 @@ KWOK_VERSION=v0.8.0          # sigs.k8s.io/kwok
 TEKTON_VERSION=v1.15.1       # github.com/tektoncd/pipeline (the client library's version in go.mod)
 CONTAINERD_VERSION=v2.2.9    # github.com/containerd/containerd/v2 (the real nodes' runtime)
 
+# MLPIPE_TEKTON_VERSION runs another Tekton Pipelines release instead, one that
+# has a throwaway module build/tekton-<version>/ (README.md, "Tekton releases"),
+# on KWOK nodes only.
+TEKTON_DEFAULT_VERSION=$TEKTON_VERSION
+TEKTON_VERSION=${MLPIPE_TEKTON_VERSION:-$TEKTON_DEFAULT_VERSION}
+if [ "$TEKTON_VERSION" = "$TEKTON_DEFAULT_VERSION" ]; then TEKTON_COMP=tekton; else TEKTON_COMP=tekton-$TEKTON_VERSION; fi
+
 # Real kubelet nodes next to the simulated ones (test/cluster/README.md).
 # MLPIPE_CLUSTER_REAL_NODES=0 gives a KWOK-only cluster that builds and needs none of it.
 REAL_NODES=${MLPIPE_CLUSTER_REAL_NODES:-1}
 [ "$REAL_NODES" = 0 ] || REAL_NODES=1
+# The real nodes' images (entrypoint, nop, workingdirinit) exist for the default
+# Tekton release only: any other runs on KWOK nodes (check_tekton_release).
+[ "$TEKTON_VERSION" = "$TEKTON_DEFAULT_VERSION" ] || REAL_NODES=0
 
 # Built binaries, kept outside the checkout (CI runs in a fresh clone), keyed by version.
 CACHE=${MLPIPE_CLUSTER_CACHE:-$HOME/.cache/kubectl-mlpipe/cluster}
@@ -52,6 +62,7 @@ DIR=${MLPIPE_CLUSTER_DIR:-/tmp/mlpipe-cluster}
 KUBECONFIG_PATH=$DIR/kubeconfig
 PIDFILE=$DIR/pids
 MARKER=$DIR/.mlpipe-cluster
+TEKTON_STATE=$DIR/tekton   # the running Tekton release and the API version its PipelineRuns are stored in
 LOCKFILE=$DIR.lock   # serialises cluster-up/cluster-down (outside DIR, which down removes)
 
 # Every listener binds 127.0.0.1; ports are PORT_BASE + a fixed offset.
@@ -85,6 +96,48 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 fmt_secs() {
 	local s=$1
 	if ((s >= 60)); then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi
+}
+
+# tekton_releases: the Tekton releases build/ has a throwaway module for, the default first.
+tekton_releases() {
+	echo "$TEKTON_DEFAULT_VERSION"
+	find "$CLUSTER_SRC/build" -mindepth 1 -maxdepth 1 -type d -name 'tekton-v*' -printf '%f\n' | sed 's/^tekton-//' | sort -V
+}
+
+# check_tekton_release: MLPIPE_TEKTON_VERSION names a release with a throwaway
+# module, and nobody asked for real nodes with a release other than the default.
+check_tekton_release() {
+	[ -f "$CLUSTER_SRC/build/$TEKTON_COMP/go.mod" ] ||
+		die "no throwaway module for Tekton $TEKTON_VERSION (test/cluster/build/$TEKTON_COMP); releases that have one: $(tekton_releases | paste -sd' ') (adding one: test/cluster/README.md, \"Tekton releases\")"
+	[ "$TEKTON_VERSION" = "$TEKTON_DEFAULT_VERSION" ] && return 0
+	if [ "${MLPIPE_CLUSTER_REAL_NODES:-0}" != 0 ]; then
+		die "Tekton $TEKTON_VERSION runs on KWOK nodes only (the real nodes' images are built for $TEKTON_DEFAULT_VERSION): unset MLPIPE_CLUSTER_REAL_NODES or set it to 0"
+	fi
+}
+
+# deployment_env YAML: the literal env values of the Deployment in one of
+# Tekton's config/*.yaml files, as NAME=VALUE lines; not those set from a
+# fieldRef, nor SSL_CERT_* (paths inside the image).
+deployment_env() {
+	awk '
+		/^---/ { dep = 0 }
+		/^kind: Deployment/ { dep = 1 }
+		/^[[:space:]]*#/ { next }
+		dep && /^[[:space:]]*- name: [A-Z_][A-Z0-9_]*[[:space:]]*$/ { name = $3; next }
+		dep && name != "" && /^[[:space:]]*value: / {
+			v = $0
+			sub(/^[[:space:]]*value:[[:space:]]*/, "", v)
+			sub(/[[:space:]]+$/, "", v)
+			gsub(/^"|"$/, "", v)
+			if (name !~ /^SSL_CERT_/) print name "=" v
+		}
+		{ name = "" }
+	' "$1"
+}
+
+# deployment_image_flags YAML: the -<name>-image flags in the Deployment's args.
+deployment_image_flags() {
+	sed -n 's/^[[:space:]]*"\(-[a-z-]*-image[a-z-]*\)",.*/\1/p' "$1"
 }
 
 # Binaries that cluster-up needs, as "path" lines.

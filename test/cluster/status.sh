@@ -39,7 +39,13 @@ if ((ok)) && ((!quiet)); then
 	kubectl --kubeconfig "$KUBECONFIG_PATH" get nodes \
 		-o custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,POOL:.metadata.labels.node-pool,ACCELERATOR:.metadata.labels.accelerator,GPU:.status.allocatable.nvidia\.com/gpu,KUBELET:.status.nodeInfo.kubeletVersion,RUNTIME:.status.nodeInfo.containerRuntimeVersion,IP:.status.addresses[?(@.type=="InternalIP")].address' 2>&1 | sed 's/^/  /'
 	echo
-	echo "  Tekton: $(kubectl --kubeconfig "$KUBECONFIG_PATH" get configmap pipelines-info -n tekton-pipelines -o jsonpath='{.data.version}' 2>&1)"
+	# The release cluster-up started (MLPIPE_TEKTON_VERSION), as its pipelines-info ConfigMap says.
+	info=$(kubectl --kubeconfig "$KUBECONFIG_PATH" get configmap pipelines-info -n tekton-pipelines -o jsonpath='{.data.version}' 2>&1)
+	if [ -f "$TEKTON_STATE" ]; then
+		echo "  Tekton: $info (PipelineRuns stored as $(awk '$1 == "pipelineruns" { print $2 }' "$TEKTON_STATE"))"
+	else
+		echo "  Tekton: $info"
+	fi
 	echo "  export KUBECONFIG=$KUBECONFIG_PATH"
 fi
 ((ok)) || { say "cluster is not healthy"; exit 1; }

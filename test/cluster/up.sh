@@ -2,7 +2,8 @@
 # Starts the local e2e control plane as plain processes on 127.0.0.1: etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler, KWOK (simulated
 # nodes and pods), the egress proxy, and the Tekton Pipelines controller and
-# webhook. Binaries come from test/cluster/build.sh (built first if missing).
+# webhook (MLPIPE_TEKTON_VERSION picks another release than the default).
+# Binaries come from test/cluster/build.sh (built first if missing).
 # Every PID goes to $MLPIPE_CLUSTER_DIR/pids; test/cluster/down.sh stops
 # exactly those. Running it on a cluster that is up says so and exits 0.
 set -euo pipefail
@@ -19,11 +20,16 @@ for tool in kubectl openssl curl; do
 	command -v "$tool" >/dev/null || die "$tool is not on PATH"
 done
 
+check_tekton_release
 lock_cluster
 
 # --- already up? ----------------------------------------------------------------
 if [ -f "$PIDFILE" ]; then
 	if "$CLUSTER_SRC/status.sh" --quiet; then
+		running=$(awk '$1 == "version" { print $2 }' "$TEKTON_STATE" 2>/dev/null)
+		running=${running:-$TEKTON_DEFAULT_VERSION}
+		[ "$running" = "$TEKTON_VERSION" ] ||
+			die "the cluster in $DIR runs Tekton $running, not $TEKTON_VERSION: stop it first (make cluster-down) or set MLPIPE_CLUSTER_DIR and MLPIPE_CLUSTER_PORT_BASE for a second cluster"
 		log "cluster already up (state in $DIR)"
 		echo "export KUBECONFIG=$KUBECONFIG_PATH"
 		exit 0
@@ -43,6 +49,9 @@ while read -r b; do [ -x "$b" ] || missing=1; done < <(required_binaries)
 ((missing)) && log "some cluster binaries are not built yet; building them (cold: 11-20 minutes)"
 MLPIPE_CLUSTER_BUILD_QUIET=1 "$CLUSTER_SRC/build.sh"
 T0=$(date +%s.%N)
+if [ "$TEKTON_VERSION" != "$TEKTON_DEFAULT_VERSION" ]; then
+	log "Tekton Pipelines $TEKTON_VERSION (MLPIPE_TEKTON_VERSION; the default is $TEKTON_DEFAULT_VERSION): simulated nodes only"
+fi
 
 # Refuse to start when one of our ports is taken (another cluster, another user).
 for p in $PORT_ETCD_CLIENT $PORT_ETCD_PEER $PORT_APISERVER $PORT_EGRESS $PORT_KCM $PORT_SCHEDULER $PORT_KWOK \
@@ -237,7 +246,7 @@ start kube-controller-manager "${no_egress[@]}" "$K8S_BIN/kube-controller-manage
 	--authentication-kubeconfig "$DIR/kube-controller-manager.kubeconfig" \
 	--authorization-kubeconfig "$DIR/kube-controller-manager.kubeconfig" \
 	--bind-address 127.0.0.1 --secure-port "$PORT_KCM" --leader-elect=false \
-	--controllers job-controller,cronjob-controller,serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,statefulset-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,persistentvolume-binder-controller \
+	--controllers deployment-controller,replicaset-controller,job-controller,cronjob-controller,serviceaccount-controller,serviceaccount-token-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,statefulset-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,persistentvolume-binder-controller \
 	--use-service-account-credentials \
 	--service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt"
 start kube-scheduler "${no_egress[@]}" "$K8S_BIN/kube-scheduler" \
@@ -287,16 +296,23 @@ step "started kube-controller-manager, kube-scheduler and kwok"
 
 # --- Tekton's own YAML, the cluster objects, the nodes ------------------------------------
 TCONF=$TEKTON_BIN/config
+# CRDs: config/300-crds/ in newer releases (here v0.59.6 on), config/300-*.yaml in older ones.
+crd_files=()
+if [ -d "$TCONF/300-crds" ]; then
+	for f in "$TCONF"/300-crds/*.yaml; do crd_files+=(-f "$f"); done
+else
+	for f in "$TCONF"/300-*.yaml; do crd_files+=(-f "$f"); done
+fi
 # The release YAML says "devel" where a release says its version.
 {
-	for f in "$TCONF"/100-namespace/*.yaml "$TCONF"/config-*.yaml "$TCONF"/clusterrole-aggregate-*.yaml; do
+	for f in "$TCONF"/100-namespace/*.yaml "$TCONF"/config-*.yaml "$TCONF"/clusterrole-aggregate-*.yaml "$CLUSTER_SRC/manifests/tekton-deployments.yaml"; do
 		echo "---"
 		sed "s/\"devel\"/\"$TEKTON_VERSION\"/" "$f"
 	done
 } >"$DIR/tekton-config.yaml"
 # Three independent batches in parallel (the CRDs take the apiserver longest).
 apply() { kc apply --server-side --field-manager mlpipe-cluster-up "$@" >/dev/null; }
-apply -f "$TCONF/300-crds" &
+apply "${crd_files[@]}" &
 crds=$!
 # The namespace comes first in tekton-config.yaml; the Service in cluster.yaml lives in it.
 { apply -f "$DIR/tekton-config.yaml" && apply -f "$TCONF/500-webhooks.yaml" -f "$CLUSTER_SRC/manifests/cluster.yaml"; } &
@@ -316,42 +332,56 @@ if ((REAL_NODES)); then
 fi
 
 # --- Tekton controller and webhook ----------------------------------------------------------
+# The env and image flags of the release's own config/controller.yaml and
+# config/webhook.yaml (what differs between releases: ConfigMap names, images),
+# then ours: namespace, loopback ports, KO_DATA_PATH (build.sh), egress guard.
+# Image flags name local.invalid images: only the real nodes pull (import) any.
+tekton_image() { # tekton_image FLAG
+	case $1 in
+	-entrypoint-image) echo "$IMAGE_ENTRYPOINT" ;;
+	-nop-image) echo "$IMAGE_NOP" ;;
+	-workingdirinit-image) echo "$IMAGE_WORKINGDIRINIT" ;;
+	-shell-image) echo "$IMAGE_BUSYBOX" ;;
+	-shell-image-win) echo "$LOCAL_REGISTRY/tektoncd/pipeline/powershell:nanoserver" ;;
+	*) local n=${1#-} && echo "$LOCAL_REGISTRY/tektoncd/pipeline/${n%-image}:$TEKTON_VERSION" ;;
+	esac
+}
+set_here='^(SYSTEM_NAMESPACE|PROBES_PORT|WEBHOOK_PORT|PROFILING_PORT|METRICS_PROMETHEUS_(HOST|PORT))='
+mapfile -t controller_env < <(deployment_env "$TCONF/controller.yaml" | grep -Ev "$set_here")
+mapfile -t webhook_env < <(deployment_env "$TCONF/webhook.yaml" | grep -Ev "$set_here")
+controller_images=()
+while read -r flag; do controller_images+=("$flag" "$(tekton_image "$flag")"); done < <(deployment_image_flags "$TCONF/controller.yaml")
 tekton_env=(
-	"${no_egress[@]}"
-	SYSTEM_NAMESPACE=tekton-pipelines KUBERNETES_MIN_VERSION=v1.28.0
-	CONFIG_LOGGING_NAME=config-logging CONFIG_OBSERVABILITY_NAME=config-observability
-	CONFIG_FEATURE_FLAGS_NAME=feature-flags METRICS_DOMAIN=tekton.dev/pipeline
+	"${no_egress[@]}" SYSTEM_NAMESPACE=tekton-pipelines KO_DATA_PATH="$TEKTON_BIN/kodata"
 	KNATIVE_LISTEN_HOST=127.0.0.1 METRICS_PROMETHEUS_HOST=127.0.0.1
 )
-start tekton-controller "${tekton_env[@]}" \
-	CONFIG_DEFAULTS_NAME=config-defaults CONFIG_LEADERELECTION_NAME=config-leader-election-controller \
-	CONFIG_SPIRE=config-spire PROBES_PORT="$PORT_CTRL_PROBES" \
-	KNATIVE_HEALTH_PROBE_ADDR="127.0.0.1:$PORT_CTRL_HEALTH" PROFILING_PORT="$PORT_CTRL_PROFILING" \
-	METRICS_PROMETHEUS_PORT="$PORT_CTRL_METRICS" \
-	"$TEKTON_BIN/controller" -kubeconfig "$KUBECONFIG_PATH" -disable-ha \
-	-entrypoint-image "$IMAGE_ENTRYPOINT" -nop-image "$IMAGE_NOP" -workingdirinit-image "$IMAGE_WORKINGDIRINIT" \
-	-shell-image "$IMAGE_BUSYBOX" -sidecarlogresults-image "$LOCAL_REGISTRY/tektoncd/pipeline/sidecarlogresults:$TEKTON_VERSION" \
-	-shell-image-win "$LOCAL_REGISTRY/tektoncd/pipeline/powershell:nanoserver"
-start tekton-webhook "${tekton_env[@]}" \
-	CONFIG_LEADERELECTION_NAME=config-leader-election-webhook \
-	PROBES_PORT="$PORT_WH_PROBES" WEBHOOK_PORT="$PORT_WH_HTTPS" \
-	WEBHOOK_ADMISSION_CONTROLLER_NAME=webhook.pipeline.tekton.dev \
-	WEBHOOK_SERVICE_NAME=tekton-pipelines-webhook WEBHOOK_SECRET_NAME=webhook-certs \
-	KNATIVE_HEALTH_PROBE_ADDR="127.0.0.1:$PORT_WH_HEALTH" PROFILING_PORT="$PORT_WH_PROFILING" \
-	METRICS_PROMETHEUS_PORT="$PORT_WH_METRICS" \
+start tekton-controller "${controller_env[@]}" "${tekton_env[@]}" \
+	PROBES_PORT="$PORT_CTRL_PROBES" KNATIVE_HEALTH_PROBE_ADDR="127.0.0.1:$PORT_CTRL_HEALTH" \
+	PROFILING_PORT="$PORT_CTRL_PROFILING" METRICS_PROMETHEUS_PORT="$PORT_CTRL_METRICS" \
+	"$TEKTON_BIN/controller" -kubeconfig "$KUBECONFIG_PATH" -disable-ha "${controller_images[@]}"
+start tekton-webhook "${webhook_env[@]}" "${tekton_env[@]}" \
+	PROBES_PORT="$PORT_WH_PROBES" WEBHOOK_PORT="$PORT_WH_HTTPS" KNATIVE_HEALTH_PROBE_ADDR="127.0.0.1:$PORT_WH_HEALTH" \
+	PROFILING_PORT="$PORT_WH_PROFILING" METRICS_PROMETHEUS_PORT="$PORT_WH_METRICS" \
 	"$TEKTON_BIN/webhook" -kubeconfig "$KUBECONFIG_PATH"
-step "started tekton-controller and tekton-webhook"
+step "started tekton-controller and tekton-webhook ($TEKTON_VERSION)"
 
 # --- readiness ----------------------------------------------------------------------------
-# Established CRDs are served: discovery lists them.
+# Established CRDs are served: discovery lists every version each one serves
+# (for the default release: pipelineruns, taskruns, pipelines, tasks in
+# tekton.dev/v1; customruns, stepactions in v1beta1; resolutionrequests).
+# shellcheck disable=SC2016 # a Go template, not shell
+served_versions=$(kc get crd -o go-template='{{range .items}}{{$g := .spec.group}}{{$p := .spec.names.plural}}{{range .spec.versions}}{{if .served}}{{$g}}/{{.name}} {{$p}}{{"\n"}}{{end}}{{end}}{{end}}' |
+	awk '$1 ~ /tekton\.dev\//' | sort)
+[ -n "$served_versions" ] || die "no Tekton CRDs after applying $TCONF"
 crds_served() {
-	local v1 v1beta1 res
-	v1=$(curl_api /apis/tekton.dev/v1) && v1beta1=$(curl_api /apis/tekton.dev/v1beta1) &&
-		res=$(curl_api /apis/resolution.tekton.dev/v1beta1) || return 1
-	for r in pipelineruns taskruns pipelines tasks; do grep -Eq "\"name\": ?\"$r\"" <<<"$v1" || return 1; done
-	for r in customruns stepactions; do grep -Eq "\"name\": ?\"$r\"" <<<"$v1beta1" || return 1; done
-	grep -Eq '"name": ?"resolutionrequests"' <<<"$res"
+	local gv plural last="" doc=""
+	while read -r gv plural; do
+		if [ "$gv" != "$last" ]; then doc=$(curl_api "/apis/$gv") && last=$gv || return 1; fi
+		grep -Eq "\"name\": ?\"$plural\"" <<<"$doc" || return 1
+	done <<<"$served_versions"
 }
+# The version PipelineRuns are stored in: v1beta1 before v0.50, v1 since.
+PR_VERSION=$(kc get crd pipelineruns.tekton.dev -o jsonpath='{.spec.versions[?(@.storage==true)].name}')
 wait_for "Tekton CRDs established" 30 "" crds_served
 wait_for "simulated nodes Ready" 30 kwok kc wait --for condition=Ready --timeout 1s node -l type=kwok
 if ((REAL_NODES)); then real_nodes_ready; fi
@@ -363,7 +393,7 @@ wait_for "tekton-controller is up" 30 tekton-controller curl -fsS --max-time 1 "
 # alone preserves unknown fields there).
 probe_run() {
 	cat <<EOF
-apiVersion: tekton.dev/v1
+apiVersion: tekton.dev/$PR_VERSION
 kind: PipelineRun
 metadata:
   generateName: cluster-up-probe-
@@ -394,6 +424,7 @@ webhook_ready() {
 }
 wait_for "tekton-webhook validates PipelineRuns (server-side dry-run)" 60 tekton-webhook webhook_ready
 
+printf 'version %s\npipelineruns tekton.dev/%s\n' "$TEKTON_VERSION" "$PR_VERSION" >"$TEKTON_STATE"
 trap - EXIT
-log "cluster ready in $(elapsed | tr -d ' ') (state in $DIR, logs in $DIR/logs, stop with: make cluster-down)"
+log "cluster ready in $(elapsed | tr -d ' ') with Tekton $TEKTON_VERSION (state in $DIR, logs in $DIR/logs, stop with: make cluster-down)"
 echo "export KUBECONFIG=$KUBECONFIG_PATH"

@@ -27,6 +27,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"knative.dev/pkg/apis"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
 var (
@@ -34,7 +36,8 @@ var (
 	binDir     string
 	kubeconfig string
 	kube       *kubernetes.Clientset
-	tkn        *tekton.Clientset
+	// tkn reads runs as tekton.dev/v1 whichever version the cluster serves.
+	tkn tekton.Interface
 )
 
 func TestMain(m *testing.M) {
@@ -109,7 +112,7 @@ func run(m *testing.M) (code int) {
 		return 1
 	}
 	kube = kubernetes.NewForConfigOrDie(cfg)
-	tkn = tekton.NewForConfigOrDie(cfg)
+	tkn = tektonclient.New(tekton.NewForConfigOrDie(cfg), tektonclient.Auto)
 	return m.Run()
 }
 
@@ -148,11 +151,17 @@ type result struct {
 // `kubectl mlpipe` goes through kubectl's own plugin discovery.
 func command(t *testing.T, stdin string, name string, args ...string) result {
 	t.Helper()
+	return commandEnv(t, nil, stdin, name, args...)
+}
+
+// commandEnv is command with env added to the plugin's environment (env wins).
+func commandEnv(t *testing.T, env []string, stdin string, name string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = repoRoot
-	cmd.Env = append(pluginEnv(), "NO_COLOR=1")
+	cmd.Env = append(append(pluginEnv(), "NO_COLOR=1"), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -226,11 +235,12 @@ func namespace(t *testing.T) string {
 	return name
 }
 
-// createRendered renders a spec with the plugin and creates it with kubectl,
+// createRendered renders a spec with the plugin for the cluster's Tekton
+// (v1beta1 where only that is served) and creates it with kubectl,
 // returning the PipelineRun's name.
 func createRendered(t *testing.T, ns, file string, args ...string) string {
 	t.Helper()
-	rendered := must(t, mlpipe(t, "", append([]string{"render", "-f", file}, args...)...), "render "+file)
+	rendered := must(t, mlpipe(t, "", append([]string{"render", "--for-cluster", "-f", file}, args...)...), "render "+file)
 	created := must(t, kubectl(t, rendered.Stdout, "create", "-n", ns, "-f", "-", "-o", "name"), "kubectl create "+file)
 	name := strings.TrimPrefix(strings.TrimSpace(created.Stdout), "pipelinerun.tekton.dev/")
 	if name == "" || strings.Contains(name, "\n") {

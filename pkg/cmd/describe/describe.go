@@ -20,10 +20,11 @@ import (
 
 // Options are the describe command's inputs.
 type Options struct {
-	Watch   bool
-	Last    bool
-	Timeout time.Duration
-	now     func() time.Time
+	Watch     bool
+	Last      bool
+	Timeout   time.Duration
+	Dashboard util.Dashboard
+	now       func() time.Time
 }
 
 // NewCmd returns the describe command.
@@ -36,7 +37,10 @@ func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStream
 start, duration, retries and, when it failed or cannot start, why (the exit code,
 the scheduler's message, an image that cannot be pulled); the steps' outputs; the
 environment variables filled from secrets and config maps (as references: values
-are never read); and the DAG as a tree.
+are never read); and the DAG as a tree. When a Tekton Dashboard is known
+(--dashboard-url, $MLPIPE_DASHBOARD_URL, or found in tekton-pipelines: an Ingress,
+OpenShift Route or LoadBalancer Service of the Dashboard), a Dashboard: line links
+to the run's page.
 
 --last picks the newest run (of PIPELINE when given). -w keeps following the run
 like 'run --wait' and exits with its outcome.
@@ -85,10 +89,14 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 			if err != nil {
 				return err
 			}
+			// The Dashboard's address is looked up alongside the run's own reads.
+			link := make(chan string, 1)
+			go func() { link <- o.Dashboard.RunURL(ctx, streams.ErrOut, c.Kube, pr.Namespace, pr.Name) }()
 			if o.Watch {
 				view := liveview.For(streams.Out)
 				r, err := util.Wait(ctx, c, pr.Name, view, o.Timeout)
 				if r.Name != "" && !view.TTY {
+					r.Dashboard = <-link
 					streams.Out.Write([]byte("\n"))
 					status.Describe(streams.Out, r, o.now(), view.Style)
 				}
@@ -98,6 +106,7 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 			if err != nil {
 				return err
 			}
+			r.Dashboard = <-link
 			status.Describe(streams.Out, r, o.now(), liveview.For(streams.Out).Style)
 			return nil
 		},
@@ -105,6 +114,7 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "keep following the run until it ends; exit with its outcome")
 	cmd.Flags().BoolVar(&o.Last, "last", false, "describe the newest run (of PIPELINE when given)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "with -w, stop waiting after this long (exit 3); 0 waits for ever")
+	util.AddDashboardFlag(cmd, &o.Dashboard)
 	return cmd
 }
 

@@ -15,10 +15,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
 	"knative.dev/pkg/apis"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/dashboard"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/status"
 )
@@ -29,7 +31,10 @@ type Options struct {
 	Selector      string
 	Output        string
 	NoHeaders     bool
+	Dashboard     util.Dashboard
 	now           func() time.Time
+	// kube finds the Tekton Dashboard for -o wide; nil: only --dashboard-url or the environment.
+	kube kubernetes.Interface
 }
 
 // NewCmd returns the list command.
@@ -40,7 +45,12 @@ func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStream
 		Short: "List runs, newest first",
 		Long: `List shows the runs kubectl-mlpipe created (label app.kubernetes.io/managed-by=kubectl-mlpipe),
 newest first: their pipeline, status, steps done of all steps, start and duration.
-Give a pipeline name to see only its runs.`,
+Give a pipeline name to see only its runs.
+
+-o wide adds the reason of the run's status and a DASHBOARD column: the run's page
+on the Tekton Dashboard when one is known (--dashboard-url, $MLPIPE_DASHBOARD_URL, or
+found in tekton-pipelines: an Ingress, OpenShift Route or LoadBalancer Service of the
+Dashboard), else -.`,
 		Example: `  kubectl mlpipe list
   kubectl mlpipe list churn-training
   kubectl mlpipe list -A -o wide`,
@@ -52,10 +62,12 @@ Give a pipeline name to see only its runs.`,
 			default:
 				return util.UsageError(cmd.CommandPath(), "unsupported output format %q: use wide, yaml, json or name", o.Output)
 			}
-			tc, ns, err := util.TektonClient(cf)
+			c, err := util.NewClients(cf)
 			if err != nil {
 				return err
 			}
+			tc, ns := c.Tekton, c.Namespace
+			o.kube = c.Kube
 			if o.AllNamespaces {
 				ns = ""
 			}
@@ -74,10 +86,18 @@ Give a pipeline name to see only its runs.`,
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector to filter runs")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: wide, yaml, json or name")
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "leave out the header line")
+	util.AddDashboardFlag(cmd, &o.Dashboard)
 	return cmd
 }
 
 func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, streams genericiooptions.IOStreams) error {
+	// The Dashboard's address is looked up alongside the lists.
+	base := make(chan string, 1)
+	if o.Output == "wide" {
+		go func() { base <- o.Dashboard.Base(ctx, streams.ErrOut, o.kube) }()
+	} else {
+		base <- ""
+	}
 	prs, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return err
@@ -93,6 +113,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		key := tr.Namespace + "/" + tr.Labels["tekton.dev/pipelineRun"]
 		byRun[key] = append(byRun[key], tr)
 	}
+	dash := <-base
 	items := prs.Items
 	util.NewestFirst(items)
 	switch o.Output {
@@ -133,7 +154,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	}
 	head = append(head, "NAME", "PIPELINE", "STATUS", "STEPS", "REUSED", "STARTED", "DURATION")
 	if o.Output == "wide" {
-		head = append(head, "REASON")
+		head = append(head, "REASON", "DASHBOARD")
 	}
 	if !o.NoHeaders {
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
@@ -163,7 +184,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		}
 		row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], string(r.Phase), fmt.Sprintf("%d/%d", done, total), dashIfEmpty(r.ReusedSummary()), started, dur)
 		if o.Output == "wide" {
-			row = append(row, reason)
+			row = append(row, dashIfEmpty(reason), dashIfEmpty(dashboard.RunURL(dash, pr.Namespace, pr.Name)))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}

@@ -46,18 +46,48 @@ func TestListTableNewestFirst(t *testing.T) {
 		pr("gone", "eval", time.Hour, corev1.ConditionFalse, "Cancelled"),
 		tr("new", "a", corev1.ConditionTrue), tr("new", "b", corev1.ConditionUnknown), tr("old", "a", corev1.ConditionTrue), tr("old", "b", corev1.ConditionTrue),
 	)
+	t.Setenv("MLPIPE_DASHBOARD_URL", "")
 	var out bytes.Buffer
 	o := &Options{Output: "wide", now: func() time.Time { return now }}
 	if err := o.run(context.Background(), tc, "ml", "app.kubernetes.io/managed-by=kubectl-mlpipe", genericiooptions.IOStreams{Out: &out, ErrOut: &out}); err != nil {
 		t.Fatal(err)
 	}
-	want := `NAME   PIPELINE   STATUS      STEPS   REUSED   STARTED    DURATION   REASON
-new    train      Running     1/2     -        5m ago     5m         Running
-gone   eval       Cancelled   2/2     -        60m ago    90s        Cancelled
-old    train      Succeeded   2/2     -        120m ago   90s        Succeeded
+	// No Dashboard known: the column says so.
+	want := `NAME   PIPELINE   STATUS      STEPS   REUSED   STARTED    DURATION   REASON      DASHBOARD
+new    train      Running     1/2     -        5m ago     5m         Running     -
+gone   eval       Cancelled   2/2     -        60m ago    90s        Cancelled   -
+old    train      Succeeded   2/2     -        120m ago   90s        Succeeded   -
 `
 	if got := out.String(); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+
+	// --dashboard-url: each run's page, in every namespace of -A.
+	out.Reset()
+	o = &Options{Output: "wide", now: func() time.Time { return now }}
+	if err := o.Dashboard.Set("https://tekton.example.com/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.run(context.Background(), tc, "", "", genericiooptions.IOStreams{Out: &out, ErrOut: &out}); err != nil {
+		t.Fatal(err)
+	}
+	want = `NAMESPACE   NAME   PIPELINE   STATUS      STEPS   REUSED   STARTED    DURATION   REASON      DASHBOARD
+ml          new    train      Running     1/2     -        5m ago     5m         Running     https://tekton.example.com/#/namespaces/ml/pipelineruns/new
+ml          gone   eval       Cancelled   2/2     -        60m ago    90s        Cancelled   https://tekton.example.com/#/namespaces/ml/pipelineruns/gone
+ml          old    train      Succeeded   2/2     -        120m ago   90s        Succeeded   https://tekton.example.com/#/namespaces/ml/pipelineruns/old
+`
+	if got := out.String(); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+
+	// Without -o wide there is no link.
+	out.Reset()
+	o.Output = ""
+	if err := o.run(context.Background(), tc, "ml", "", genericiooptions.IOStreams{Out: &out, ErrOut: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "DASHBOARD") || strings.Contains(out.String(), "tekton.example.com") {
+		t.Errorf("a link without -o wide:\n%s", out.String())
 	}
 }
 

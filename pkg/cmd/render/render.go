@@ -22,6 +22,8 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/input"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/render/diagram"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonapi"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
 const example = `  # Print the PipelineRun for a spec, ready for kubectl create -f -
@@ -46,6 +48,11 @@ type Options struct {
 	Explain   bool
 	// ExpandMatrix expands fan-outs on the client instead of Tekton's matrix.
 	ExpandMatrix bool
+	// APIVersion, TektonVersion and ForCluster render for a Tekton release:
+	// named offline, or read from the current context.
+	APIVersion    string
+	TektonVersion string
+	ForCluster    bool
 
 	PrintFlags  *genericclioptions.PrintFlags
 	ConfigFlags *genericclioptions.ConfigFlags
@@ -56,6 +63,7 @@ type Options struct {
 	printer printers.ResourcePrinter
 	params  map[string]string
 	ns      string
+	target  *tektonapi.Target
 }
 
 // Scheme knows the Tekton types, so printers can set apiVersion and kind.
@@ -101,6 +109,9 @@ a bug in kubectl-mlpipe, reported as such.
 	cmd.Flags().StringArrayVarP(&o.Params, "param", "p", nil, "set a param: name=value (repeatable)")
 	cmd.Flags().StringVar(&o.Name, "name", "", "name the run instead of using generateName")
 	cmd.Flags().BoolVar(&o.ExpandMatrix, "expand-matrix", false, "expand every matrix into one task per instance, for clusters whose Tekton refuses its beta matrix field")
+	cmd.Flags().StringVar(&o.APIVersion, "api-version", "", "render as this PipelineRun API version: tekton.dev/v1 (default) or tekton.dev/v1beta1, converted with Tekton's own code")
+	cmd.Flags().StringVar(&o.TektonVersion, "tekton-version", "", "render for this Tekton Pipelines release (e.g. v0.38.3): refuse fields it lacks, fan out on the client where its matrix is not allowed")
+	cmd.Flags().BoolVar(&o.ForCluster, "for-cluster", false, "render for the Tekton of the current context, as run would send it (reads the cluster; writes nothing)")
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print, for every setting in the spec, the PipelineRun field it landed on")
 	o.PrintFlags.AddFlags(cmd)
 	// -o also takes dot and mermaid, which PrintFlags does not know.
@@ -122,6 +133,9 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 	if o.ConfigFlags != nil && o.ConfigFlags.Namespace != nil {
 		o.ns = *o.ConfigFlags.Namespace
 	}
+	if err := o.completeTarget(cmd.Context()); err != nil {
+		return err
+	}
 	o.format = *o.PrintFlags.OutputFormat
 	if o.format == "dot" || o.format == "mermaid" || o.Explain {
 		return nil
@@ -130,6 +144,60 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 	if err != nil {
 		return &util.ExitError{Code: util.ExitInvalid, Err: err}
 	}
+	return nil
+}
+
+// completeTarget reads which Tekton to render for, if any: --for-cluster
+// asks the current context; --tekton-version and --api-version name it.
+func (o *Options) completeTarget(ctx context.Context) error {
+	switch o.APIVersion {
+	case "", tektonapi.V1, tektonapi.V1beta1:
+	default:
+		return util.UsageError(o.cmdPath, "--api-version must be %s or %s, not %q", tektonapi.V1, tektonapi.V1beta1, o.APIVersion)
+	}
+	if o.ForCluster {
+		if o.TektonVersion != "" || o.APIVersion != "" {
+			return util.UsageError(o.cmdPath, "--for-cluster reads the API version and release from the cluster: drop --api-version and --tekton-version")
+		}
+		c, err := util.NewClients(o.ConfigFlags)
+		if err != nil {
+			return err
+		}
+		t, err := tektonclient.Detect(ctx, c.Kube.Discovery(), c.Kube)
+		if err != nil {
+			return err
+		}
+		if t.Assumed != "" {
+			fmt.Fprintf(o.ErrOut, "Warning: which Tekton Pipelines release runs is unknown: %s\n", t.Assumed)
+		}
+		o.target = &t
+		return nil
+	}
+	if o.TektonVersion == "" && o.APIVersion == "" {
+		return nil
+	}
+	t := tektonapi.Target{API: o.APIVersion, Release: tektonapi.MustParse(tektonapi.TrackedReleases[len(tektonapi.TrackedReleases)-1])}
+	if o.TektonVersion != "" {
+		r, err := tektonapi.ParseRelease(o.TektonVersion)
+		if err != nil {
+			return util.UsageError(o.cmdPath, "--tekton-version: %v", err)
+		}
+		if r.Less(tektonapi.Oldest) {
+			return util.UsageError(o.cmdPath, "--tekton-version %s: the oldest Tekton Pipelines release supported is %s", r, tektonapi.Oldest)
+		}
+		t.Release = r
+	}
+	if t.API == "" {
+		// Before v0.44 only v1beta1 is served.
+		t.API = tektonapi.V1
+		if t.Release.Less(tektonapi.MustParse("v0.44.0")) {
+			t.API = tektonapi.V1beta1
+		}
+	}
+	if t.API == tektonapi.V1 && t.Release.Less(tektonapi.MustParse("v0.44.0")) {
+		return util.UsageError(o.cmdPath, "Tekton %s serves only tekton.dev/v1beta1 PipelineRuns: use --api-version %s", t.Release, tektonapi.V1beta1)
+	}
+	o.target = &t
 	return nil
 }
 
@@ -159,9 +227,18 @@ func (o *Options) Run(ctx context.Context) error {
 		if o.ns != "" && doc.Pipeline.Metadata.Namespace != "" && o.ns != doc.Pipeline.Metadata.Namespace {
 			return util.UsageError("", "the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation.", doc.Pipeline.Metadata.Namespace, o.ns, doc.Pipeline.Metadata.Namespace)
 		}
-		res, err := compiler.Compile(ctx, doc, compiler.Options{Params: o.params, Name: o.Name, ExpandMatrix: o.ExpandMatrix})
+		copts := compiler.Options{Params: o.params, Name: o.Name, ExpandMatrix: o.ExpandMatrix}
+		res, err := compiler.Compile(ctx, doc, copts)
 		if err != nil {
 			return err
+		}
+		if o.target != nil {
+			if res, err = util.FitMatrix(ctx, o.ErrOut, *o.target, doc, res, copts); err != nil {
+				return err
+			}
+			if err := util.CheckCoschedule(*o.target, doc); err != nil {
+				return err
+			}
 		}
 		if o.ns != "" {
 			res.PipelineRun.Namespace = o.ns
@@ -184,7 +261,13 @@ func (o *Options) Run(ctx context.Context) error {
 		return nil
 	}
 	for _, r := range results {
-		obj, err := tekton.Unstructured(r.PipelineRun)
+		var sent runtime.Object = r.PipelineRun
+		if o.target != nil {
+			if sent, err = util.ForTarget(ctx, o.ErrOut, *o.target, r.PipelineRun); err != nil {
+				return err
+			}
+		}
+		obj, err := tekton.Unstructured(sent)
 		if err != nil {
 			return err
 		}

@@ -222,3 +222,28 @@ spec:
 		t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
 	}
 }
+
+// Rendering for a named release: v1beta1 before v0.44 (converted with
+// Tekton's code), the matrix fanned out where the release refuses it, and a
+// field the release lacks refused with exit 2.
+func TestRenderForATektonRelease(t *testing.T) {
+	const matrixSpec = "../../render/tekton/testdata/matrix/spec.yaml"
+	out, stderr, code := run(t, "", "render", "-f", matrixSpec, "--tekton-version", "v0.38.3")
+	if code != 0 || !strings.HasPrefix(out, "apiVersion: tekton.dev/v1beta1\n") || strings.Contains(out, "matrix:") || !strings.Contains(stderr, "fanning out on the client") {
+		t.Fatalf("exit %d, stderr %s\n%s", code, stderr, out)
+	}
+	out, _, code = run(t, "", "render", "-f", matrixSpec, "--tekton-version", "v1.15.1")
+	if code != 0 || !strings.HasPrefix(out, "apiVersion: tekton.dev/v1\n") || !strings.Contains(out, "matrix:") {
+		t.Fatalf("v1.15.1: exit %d\n%s", code, out)
+	}
+	spread := "apiVersion: mlpipe.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: spread}\nspec:\n  image: busybox\n  steps:\n    - name: a\n      command: [echo]\n      settings: {pod: {topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]}}\n"
+	out, stderr, code = run(t, spread, "render", "-f", "-", "--tekton-version", "v0.38.3")
+	if code != util.ExitInvalid || out != "" || !strings.Contains(stderr, "task a: spec.taskRunSpecs[0].taskPodTemplate.topologySpreadConstraints needs Tekton v0.44.0 or later") {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, stderr)
+	}
+	for _, bad := range [][]string{{"--api-version", "tekton.dev/v2"}, {"--tekton-version", "v0.30.0"}, {"--tekton-version", "v0.38.3", "--api-version", "tekton.dev/v1"}, {"--for-cluster", "--tekton-version", "v1.0.0"}} {
+		if _, stderr, code := run(t, spread, append([]string{"render", "-f", "-"}, bad...)...); code != util.ExitInvalid {
+			t.Errorf("%v: exit %d, %s", bad, code, stderr)
+		}
+	}
+}

@@ -11,20 +11,26 @@ import (
 
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/discovery"
 
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/doctor"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/compiler"
+	checks "github.com/mlpipe/kubectl-mlpipe/pkg/doctor"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/liveview"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonapi"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
 // Dry-run modes, as kubectl names them.
@@ -50,6 +56,10 @@ type Options struct {
 	NoCache    bool
 	// ExpandMatrix expands fan-outs on the client instead of Tekton's matrix.
 	ExpandMatrix bool
+	// Preflight runs doctor's spec checks before the write.
+	Preflight bool
+	// Dashboard is --dashboard-url: where the created run's link points.
+	Dashboard util.Dashboard
 
 	PrintFlags  *genericclioptions.PrintFlags
 	ConfigFlags *genericclioptions.ConfigFlags
@@ -111,6 +121,13 @@ labelled LIST. A reused step creates no pod; its outputs become literal values
 downstream. stderr says which steps are reused and why the others run. When every
 step is reused nothing is created. See docs/spec.md, "Resume and caching".
 
+Run sends what the cluster's Tekton release accepts: tekton.dev/v1 where it is
+served, else v1beta1 converted with Tekton's own code; a fan-out on the client where
+the release refuses Tekton's matrix. It refuses, before any write, a field the
+release would silently drop, and steps that share the workspace but need different
+nodes on a cluster whose affinity assistant pins the workspace to one node.
+--preflight first runs the checks of 'doctor -f' and creates nothing when one fails.
+
 ` + util.ExitCodesHelp,
 		Example: `  # Start a run in the current namespace
   kubectl mlpipe run -f train.yaml -p learning-rate=0.1
@@ -131,7 +148,10 @@ step is reused nothing is created. See docs/spec.md, "Resume and caching".
   kubectl mlpipe run -f train.yaml --resume --last --wait
 
   # Run every step, even the ones whose results are cached
-  kubectl mlpipe run -f train.yaml --no-cache`,
+  kubectl mlpipe run -f train.yaml --no-cache
+
+  # Check first that some node fits every step and the secrets it reads exist
+  kubectl mlpipe run -f train.yaml --preflight --wait`,
 		Args: util.NoPositionalSpec,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(cmd); err != nil {
@@ -148,11 +168,13 @@ step is reused nothing is created. See docs/spec.md, "Resume and caching".
 	cmd.Flags().BoolVar(&o.Follow, "follow", false, "follow the run to its end, streaming its steps' logs")
 	cmd.Flags().StringVar(&o.Resume, "resume", "", "reuse every step of this finished run that succeeded, and run the rest (same spec, or --force)")
 	cmd.Flags().BoolVar(&o.ExpandMatrix, "expand-matrix", false, "expand every matrix into one task per instance, for clusters whose Tekton refuses its beta matrix field")
+	cmd.Flags().BoolVar(&o.Preflight, "preflight", false, "before creating the run, check that some node fits each step and that what the spec names exists (as 'doctor -f' does); refuse the run when a check fails")
 	cmd.Flags().BoolVar(&o.ResumeLast, "last", false, "with --resume: resume the newest run of this pipeline")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "with --resume: resume a run of a different version of the spec, reusing only the steps that did not change")
 	cmd.Flags().BoolVar(&o.NoCache, "no-cache", false, "run every step: do not look up cached results (this run's results are still recorded for later runs)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "with --wait or --follow, stop waiting after this long (exit 3; the run goes on); 0 waits for ever")
 	o.PrintFlags.AddFlags(cmd)
+	util.AddDashboardFlag(cmd, &o.Dashboard)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
 	return cmd, o
 }
@@ -250,13 +272,7 @@ func (o *Options) Run(ctx context.Context) error {
 	var connected chan connection
 	if o.DryRun != DryRunClient && nsErr == nil {
 		connected = make(chan connection, 1)
-		go func() {
-			c, dc, err := o.newClients()
-			if err == nil {
-				err = o.checkTekton(dc)
-			}
-			connected <- connection{c, err}
-		}()
+		go func() { connected <- o.dial(ctx) }()
 	}
 	doc, err := util.LoadOne(o.cmdPath, o.Filenames, o.In, "run takes")
 	if err != nil {
@@ -288,11 +304,30 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		params = resumeParams(src, declaredParams(doc), o.params)
 	}
-	res, err := compiler.Compile(ctx, doc, compiler.Options{Params: params, Name: name, ExpandMatrix: o.ExpandMatrix})
+	copts := compiler.Options{Params: params, Name: name, ExpandMatrix: o.ExpandMatrix}
+	res, err := compiler.Compile(ctx, doc, copts)
 	if err != nil {
 		return err
 	}
 	util.PrintWarnings(o.ErrOut, res.Warnings)
+	if o.DryRun != DryRunClient {
+		// What the cluster's release accepts decides the render: wait for it.
+		conn := o.connect(connected)
+		if conn.err != nil {
+			return conn.err
+		}
+		if res, err = util.FitMatrix(ctx, o.ErrOut, conn.target, doc, res, copts); err != nil {
+			return err
+		}
+		if err := util.CheckCoschedule(conn.target, doc); err != nil {
+			return err
+		}
+	}
+	if o.Preflight {
+		if err := o.preflight(ctx, connected, res); err != nil {
+			return err
+		}
+	}
 	if done, err := o.reuse(ctx, connected, res, src, name); done || err != nil {
 		return err
 	}
@@ -309,12 +344,19 @@ func (o *Options) Run(ctx context.Context) error {
 		return conn.err
 	}
 	c := conn.clients
-	created, err := o.create(ctx, c.Tekton, pr)
+	sent, err := util.ForTarget(ctx, o.ErrOut, conn.target, pr)
 	if err != nil {
 		return err
 	}
-	if err := o.print(created); err != nil {
+	created, err := o.create(ctx, c.Tekton, sent)
+	if err != nil {
 		return err
+	}
+	if err := o.printAs(created, conn.target.API); err != nil {
+		return err
+	}
+	if o.DryRun == DryRunNone {
+		o.Dashboard.PrintRunURL(ctx, o.ErrOut, c.Kube, created.Namespace, created.Name)
 	}
 	c.Namespace = o.ns
 	switch {
@@ -327,10 +369,46 @@ func (o *Options) Run(ctx context.Context) error {
 	return nil
 }
 
-// connection is the clients, or why there are none (no cluster, no Tekton).
+// preflight runs doctor's spec checks against the cluster: every finding
+// on stderr, and no run when one of them fails.
+func (o *Options) preflight(ctx context.Context, connected chan connection, res *compiler.Result) error {
+	conn := o.connect(connected)
+	if conn.err != nil {
+		return conn.err
+	}
+	fs, err := doctor.CheckSpec(ctx, conn.clients, o.ns, res)
+	if err != nil {
+		return fmt.Errorf("preflight: %w", err)
+	}
+	checks.Write(o.ErrOut, fs, liveview.For(o.ErrOut).Style.Color)
+	if n := checks.Blocking(fs); n > 0 {
+		return &util.ExitError{Code: util.ExitFailure, Err: fmt.Errorf("preflight: %d check(s) failed; nothing was created", n)}
+	}
+	return nil
+}
+
+// connection is the clients and what the cluster runs, or why there are
+// none (no cluster, no Tekton).
 type connection struct {
 	clients *util.Clients
+	target  tektonapi.Target
 	err     error
+}
+
+// dial builds the clients and reads which Tekton the cluster runs.
+func (o *Options) dial(ctx context.Context) connection {
+	c, dc, err := o.newClients()
+	if err != nil {
+		return connection{err: err}
+	}
+	t, err := o.checkTekton(ctx, dc, c)
+	if err != nil {
+		return connection{err: err}
+	}
+	if cs, ok := c.Tekton.(*tektonclient.Clientset); ok && t.API == tektonapi.V1beta1 {
+		cs.SetMode(tektonclient.V1beta1)
+	}
+	return connection{clients: c, target: t}
 }
 
 // connect waits for the connection started in the background, or, for a
@@ -344,11 +422,7 @@ func (o *Options) connect(ch chan connection) connection {
 	if ch != nil {
 		conn = <-ch
 	} else if o.DryRun == DryRunClient {
-		c, dc, err := o.newClients()
-		if err == nil {
-			err = o.checkTekton(dc)
-		}
-		conn = connection{c, err}
+		conn = o.dial(context.Background())
 	} else {
 		conn = connection{err: o.nsErr}
 	}
@@ -356,35 +430,52 @@ func (o *Options) connect(ch chan connection) connection {
 	return conn
 }
 
-// checkTekton turns a cluster without Tekton into a plain sentence.
-func (o *Options) checkTekton(dc discovery.DiscoveryInterface) error {
-	list, err := dc.ServerResourcesForGroupVersion(v1.SchemeGroupVersion.String())
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("checking for Tekton Pipelines in context %q: %w", o.context, err)
+// checkTekton reads what the cluster runs and turns a cluster without
+// Tekton into a plain sentence.
+func (o *Options) checkTekton(ctx context.Context, dc discovery.DiscoveryInterface, c *util.Clients) (tektonapi.Target, error) {
+	t, err := tektonclient.Detect(ctx, dc, c.Kube)
+	var missing tektonclient.NotInstalledError
+	switch {
+	case errors.As(err, &missing):
+		//lint:ignore ST1005 the sentence starts with the product's name
+		return t, fmt.Errorf("Tekton Pipelines is not installed in context %q (it serves no tekton.dev/v1 or v1beta1 PipelineRuns): install it (https://tekton.dev/docs/installation/pipelines/) or pick another context with --context", o.context)
+	case err != nil:
+		return t, fmt.Errorf("in context %q: %w", o.context, err)
 	}
-	if list != nil {
-		for _, r := range list.APIResources {
-			if r.Name == "pipelineruns" {
-				return nil
-			}
-		}
+	if t.Assumed != "" {
+		fmt.Fprintf(o.ErrOut, "Warning: which Tekton Pipelines release runs is unknown: %s\n", t.Assumed)
 	}
-	//lint:ignore ST1005 the sentence starts with the product's name
-	return fmt.Errorf("Tekton Pipelines (tekton.dev/v1) is not installed in context %q: install it (https://tekton.dev/docs/installation/pipelines/) or pick another context with --context", o.context)
+	return t, nil
 }
 
 // create makes the one write. The run's name is chosen here, so the write
 // is safe to repeat: one whose answer was lost is sent again, and the
 // AlreadyExists it then meets, for a run with the same name and spec hash,
 // is our own earlier attempt.
-func (o *Options) create(ctx context.Context, tc tekton.Interface, pr *v1.PipelineRun) (*v1.PipelineRun, error) {
+func (o *Options) create(ctx context.Context, tc tekton.Interface, obj runtime.Object) (*v1.PipelineRun, error) {
 	opts := metav1.CreateOptions{FieldManager: o.FieldManager}
 	if o.DryRun == DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	created, err := createRetrying(ctx, o.ErrOut, func() (*v1.PipelineRun, error) {
-		return tc.TektonV1().PipelineRuns(o.ns).Create(ctx, pr, opts)
-	})
+	var pr *v1.PipelineRun
+	send := func() (*v1.PipelineRun, error) { return tc.TektonV1().PipelineRuns(o.ns).Create(ctx, pr, opts) }
+	switch obj := obj.(type) {
+	case *v1.PipelineRun:
+		pr = obj
+	//lint:ignore SA1019 sent as v1beta1 where the cluster serves nothing newer
+	case *v1beta1.PipelineRun:
+		pr = &v1.PipelineRun{ObjectMeta: obj.ObjectMeta}
+		send = func() (*v1.PipelineRun, error) {
+			out, err := tc.TektonV1beta1().PipelineRuns(o.ns).Create(ctx, obj, opts)
+			if err != nil {
+				return nil, err
+			}
+			return tektonapi.PipelineRunToV1(ctx, out)
+		}
+	default:
+		return nil, fmt.Errorf("cannot send a %T", obj)
+	}
+	created, err := createRetrying(ctx, o.ErrOut, send)
 	switch {
 	case err == nil:
 		return created, nil
@@ -418,6 +509,22 @@ func forbidden(err error, ns string) error {
 		}
 	}
 	return fmt.Errorf("forbidden: you may not create pipelineruns.tekton.dev in namespace %q%s; ask for a Role granting \"create\" on pipelineruns.tekton.dev there: %w", ns, who, err)
+}
+
+// printAs prints pr as the API version it was sent as.
+func (o *Options) printAs(pr *v1.PipelineRun, api string) error {
+	if api != tektonapi.V1beta1 {
+		return o.print(pr)
+	}
+	b, err := tektonapi.ToV1beta1(context.Background(), pr)
+	if err != nil {
+		return err
+	}
+	obj, err := rendertekton.Unstructured(b)
+	if err != nil {
+		return err
+	}
+	return o.printer.PrintObj(obj, o.Out)
 }
 
 func (o *Options) print(pr *v1.PipelineRun) error {

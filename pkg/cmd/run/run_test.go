@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	tektonfake "github.com/tektoncd/pipeline/pkg/client/clientset/versioned/fake"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,10 +22,12 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/discovery"
 	fakediscovery "k8s.io/client-go/discovery/fake"
+	kubefake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"knative.dev/pkg/apis"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
 func run(hash string) *v1.PipelineRun {
@@ -81,15 +85,20 @@ func TestCreateForbiddenNamesVerbResourceNamespace(t *testing.T) {
 }
 
 func TestCheckTekton(t *testing.T) {
-	o := &Options{context: "prod"}
+	o := &Options{context: "prod", IOStreams: genericiooptions.IOStreams{ErrOut: io.Discard}}
 	dc := &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{}}
-	err := o.checkTekton(dc)
-	if err == nil || !strings.Contains(err.Error(), `Tekton Pipelines (tekton.dev/v1) is not installed in context "prod"`) {
+	_, err := o.checkTekton(context.Background(), dc, &util.Clients{})
+	if err == nil || !strings.Contains(err.Error(), `Tekton Pipelines is not installed in context "prod"`) {
 		t.Fatalf("got %v", err)
 	}
-	dc.Resources = []*metav1.APIResourceList{{GroupVersion: "tekton.dev/v1", APIResources: []metav1.APIResource{{Name: "pipelineruns"}}}}
-	if err := o.checkTekton(dc); err != nil {
-		t.Fatal(err)
+	dc.Resources = []*metav1.APIResourceList{{GroupVersion: "tekton.dev/v1beta1", APIResources: []metav1.APIResource{{Name: "pipelineruns"}}}}
+	target, err := o.checkTekton(context.Background(), dc, &util.Clients{})
+	if err != nil || target.API != "tekton.dev/v1beta1" || target.Release.String() != "v0.38.3" || target.Assumed == "" {
+		t.Fatalf("a v1beta1-only cluster whose release is unknown: got %+v, %v", target, err)
+	}
+	dc.Resources = append(dc.Resources, &metav1.APIResourceList{GroupVersion: "tekton.dev/v1", APIResources: []metav1.APIResource{{Name: "pipelineruns"}}})
+	if target, err = o.checkTekton(context.Background(), dc, &util.Clients{}); err != nil || target.API != "tekton.dev/v1" {
+		t.Fatalf("got %+v, %v", target, err)
 	}
 }
 
@@ -250,5 +259,120 @@ func TestResumeForceWarnsAndRuns(t *testing.T) {
 	// The resumed run's params carry over; -p would override them.
 	if got := created.Spec.Params[0].Value.StringVal; got != "bonjour" || created.Labels[LabelResumedFrom] != "hello-abcde" {
 		t.Errorf("created run: params %v, labels %v", created.Spec.Params, created.Labels)
+	}
+}
+
+func v1beta1Only(tc *tektonfake.Clientset) func() (*util.Clients, discovery.DiscoveryInterface, error) {
+	return func() (*util.Clients, discovery.DiscoveryInterface, error) {
+		dc := &fakediscovery.FakeDiscovery{Fake: &k8stesting.Fake{Resources: []*metav1.APIResourceList{{GroupVersion: "tekton.dev/v1beta1", APIResources: []metav1.APIResource{{Name: "pipelineruns"}}}}}}
+		return &util.Clients{Tekton: tektonclient.New(tc, tektonclient.Auto)}, dc, nil
+	}
+}
+
+// A cluster that serves only v1beta1 (Tekton before v0.44) gets the run
+// converted by Tekton's own code, in one write, and -o prints what was sent.
+func TestRunOnV1beta1OnlyCluster(t *testing.T) {
+	tc := tektonfake.NewSimpleClientset()
+	out, err := runCmd(t, helloSpec, v1beta1Only(tc), "-o", "yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "apiVersion: tekton.dev/v1beta1") || !strings.Contains(out, "echo") {
+		t.Fatalf("printed:\n%s", out)
+	}
+	if len(tc.Actions()) != 1 {
+		t.Fatalf("%d API calls, want one write", len(tc.Actions()))
+	}
+	a := tc.Actions()[0].(k8stesting.CreateAction)
+	if a.GetResource().Version != "v1beta1" {
+		t.Fatalf("sent to %v", a.GetResource())
+	}
+	//lint:ignore SA1019 what a v1beta1-only cluster is sent
+	if _, ok := a.GetObject().(*v1beta1.PipelineRun); !ok {
+		t.Fatalf("sent a %T", a.GetObject())
+	}
+}
+
+// A field the cluster's release lacks refuses the run before any write,
+// naming the field, the release and the first release that has it.
+func TestRunRefusesWhatTheReleaseWouldDrop(t *testing.T) {
+	tc := tektonfake.NewSimpleClientset()
+	spread := strings.Replace(helloSpec, "  image: busybox:1.36\n", "  image: busybox:1.36\n  settings:\n    pod:\n      topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]\n", 1)
+	_, err := runCmd(t, spread, v1beta1Only(tc))
+	if util.Code(err) != util.ExitInvalid || !strings.Contains(err.Error(), "topologySpreadConstraints needs Tekton v0.44.0 or later") || !strings.Contains(err.Error(), "v0.38.3") {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(tc.Actions()); n != 0 {
+		t.Fatalf("%d API calls, want none", n)
+	}
+	// The same spec runs where v1 is served.
+	if _, err := runCmd(t, spread, withTekton(tc)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const sharedWorkspace = `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: shared}
+spec:
+  image: busybox:1.36
+  workspace: {size: 1Gi}
+  steps:
+    - {name: a, command: [echo], settings: {pod: {nodeSelector: {pool: cpu}}}}
+    - {name: b, command: [echo], after: [a], settings: {pod: {nodeSelector: {pool: gpu}}}}
+`
+
+// Steps that share the workspace but need different nodes are refused where
+// the affinity assistant pins the workspace to one node, and run where it
+// does not.
+func TestRunRefusesWorkspaceConflictUnderCoschedule(t *testing.T) {
+	tc := tektonfake.NewSimpleClientset()
+	_, err := runCmd(t, sharedWorkspace, withTekton(tc))
+	if util.Code(err) != util.ExitInvalid || !strings.Contains(err.Error(), `coschedules with "workspaces"`) || !strings.Contains(err.Error(), "spec.artifactStore") || !strings.Contains(err.Error(), "tekton-pipelines/feature-flags") {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(tc.Actions()); n != 0 {
+		t.Fatalf("%d API calls, want none", n)
+	}
+	kube := kubefake.NewSimpleClientset(
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "feature-flags", Namespace: "tekton-pipelines"}, Data: map[string]string{"coschedule": "disabled"}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "pipelines-info", Namespace: "tekton-pipelines"}, Data: map[string]string{"version": "v1.15.1"}},
+	)
+	disabled := func() (*util.Clients, discovery.DiscoveryInterface, error) {
+		c, dc, err := withTekton(tc)()
+		c.Kube = kube
+		return c, dc, err
+	}
+	if _, err := runCmd(t, sharedWorkspace, disabled); err != nil {
+		t.Fatalf("coschedule: disabled: %v", err)
+	}
+}
+
+// --preflight: a step no node can hold stops the run before the write.
+func TestRunPreflightRefusesWhatCannotBePlaced(t *testing.T) {
+	tc := tektonfake.NewSimpleClientset()
+	cpu := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: "cpu-1", Labels: map[string]string{"node-pool": "cpu"}},
+		Status:     corev1.NodeStatus{Allocatable: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("8Gi"), corev1.ResourcePods: resource.MustParse("110")}},
+	}
+	kube := kubefake.NewSimpleClientset(cpu, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ml"}}, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ml"}})
+	connect := func() (*util.Clients, discovery.DiscoveryInterface, error) {
+		c, dc, err := withTekton(tc)()
+		c.Kube = kube
+		return c, dc, err
+	}
+	gpu := strings.Replace(helloSpec, "  image: busybox:1.36\n", "  image: busybox:1.36\n  settings: {resources: {gpu: 1}}\n", 1)
+	_, err := runCmd(t, gpu, connect, "--preflight")
+	if util.Code(err) != util.ExitFailure || !strings.Contains(err.Error(), "preflight: 1 check(s) failed") {
+		t.Fatalf("got %v", err)
+	}
+	if n := writes(tc); n != 0 {
+		t.Fatalf("%d writes, want none", n)
+	}
+	if _, err := runCmd(t, helloSpec, connect, "--preflight"); err != nil {
+		t.Fatalf("a step that fits: %v", err)
+	}
+	if n := writes(tc); n != 1 {
+		t.Fatalf("%d writes, want one", n)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and cloud credential plugins
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
 // TektonClient builds a Tekton clientset and resolves the namespace from
@@ -42,5 +44,6 @@ func NewClients(cf *genericclioptions.ConfigFlags) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Clients{Tekton: tc, Kube: kc, Namespace: ns}, nil
+	// Every command sees v1 runs, also on clusters that serve only v1beta1.
+	return &Clients{Tekton: tektonclient.New(tc, tektonclient.Auto), Kube: kc, Namespace: ns}, nil
 }

@@ -1,16 +1,15 @@
 package tekton
 
 import (
-	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// Unstructured returns pr as the object to print or send: the typed form
+// Unstructured returns pr (v1 or v1beta1) as the object to print or send: the typed form
 // always carries an empty status and, in every embedded task, a null
 // "spec" (EmbeddedTask's unused raw field); neither belongs in what a user
 // reviews or creates.
-func Unstructured(pr *v1.PipelineRun) (*unstructured.Unstructured, error) {
+func Unstructured(pr runtime.Object) (*unstructured.Unstructured, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(pr)
 	if err != nil {
 		return nil, err

@@ -513,6 +513,11 @@ func (r *renderer) podTemplate(set *model.Resolved, step *model.Step, p *field.P
 		r.explain(set.Affinity.From, p.Child("affinity"), stepName, note)
 		empty = false
 	}
+	if set.TopologySpread.Set {
+		tpl.TopologySpreadConstraints = set.TopologySpread.V
+		r.explain(set.TopologySpread.From, p.Child("topologySpreadConstraints"), stepName, note)
+		empty = false
+	}
 	if set.SecurityContext.Set {
 		tpl.SecurityContext = set.SecurityContext.V
 		r.explain(set.SecurityContext.From, p.Child("securityContext"), stepName, note)
