@@ -236,7 +236,9 @@ func (o *Options) Run(ctx context.Context) error {
 			if res, err = util.FitMatrix(ctx, o.ErrOut, *o.target, doc, res, copts); err != nil {
 				return err
 			}
-			if err := util.CheckCoschedule(*o.target, doc); err != nil {
+			if err := util.CheckCoschedule(*o.target, doc); util.IsWarning(err) {
+				fmt.Fprintf(o.ErrOut, "Warning: %v\n", err)
+			} else if err != nil {
 				return err
 			}
 		}

@@ -125,7 +125,8 @@ Run sends what the cluster's Tekton release accepts: tekton.dev/v1 where it is
 served, else v1beta1 converted with Tekton's own code; a fan-out on the client where
 the release refuses Tekton's matrix. It refuses, before any write, a field the
 release would silently drop, and steps that share the workspace but need different
-nodes on a cluster whose affinity assistant pins the workspace to one node.
+nodes on a cluster whose affinity assistant pins the workspace to one node (it
+warns instead when Tekton's feature flags cannot be read).
 --preflight first runs the checks of 'doctor -f' and creates nothing when one fails.
 
 ` + util.ExitCodesHelp,
@@ -319,7 +320,9 @@ func (o *Options) Run(ctx context.Context) error {
 		if res, err = util.FitMatrix(ctx, o.ErrOut, conn.target, doc, res, copts); err != nil {
 			return err
 		}
-		if err := util.CheckCoschedule(conn.target, doc); err != nil {
+		if err := util.CheckCoschedule(conn.target, doc); util.IsWarning(err) {
+			fmt.Fprintf(o.ErrOut, "Warning: %v\n", err)
+		} else if err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,8 @@ import (
 	"knative.dev/pkg/apis"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/spec"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonapi"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
@@ -327,24 +329,36 @@ spec:
 // does not.
 func TestRunRefusesWorkspaceConflictUnderCoschedule(t *testing.T) {
 	tc := tektonfake.NewSimpleClientset()
-	_, err := runCmd(t, sharedWorkspace, withTekton(tc))
-	if util.Code(err) != util.ExitInvalid || !strings.Contains(err.Error(), `coschedules with "workspaces"`) || !strings.Contains(err.Error(), "spec.artifactStore") || !strings.Contains(err.Error(), "tekton-pipelines/feature-flags") {
+	withFlags := func(flags map[string]string) func() (*util.Clients, discovery.DiscoveryInterface, error) {
+		kube := kubefake.NewSimpleClientset(
+			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "feature-flags", Namespace: "tekton-pipelines"}, Data: flags},
+			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "pipelines-info", Namespace: "tekton-pipelines"}, Data: map[string]string{"version": "v1.15.1"}},
+		)
+		return func() (*util.Clients, discovery.DiscoveryInterface, error) {
+			c, dc, err := withTekton(tc)()
+			c.Kube = kube
+			return c, dc, err
+		}
+	}
+	_, err := runCmd(t, sharedWorkspace, withFlags(map[string]string{"enable-api-fields": "beta"}))
+	if util.Code(err) != util.ExitInvalid || !strings.Contains(err.Error(), `coschedules with "workspaces"`) || !strings.Contains(err.Error(), "spec.artifactStore") || !strings.Contains(err.Error(), "coschedule: disabled in tekton-pipelines/feature-flags") {
 		t.Fatalf("got %v", err)
 	}
 	if n := len(tc.Actions()); n != 0 {
 		t.Fatalf("%d API calls, want none", n)
 	}
-	kube := kubefake.NewSimpleClientset(
-		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "feature-flags", Namespace: "tekton-pipelines"}, Data: map[string]string{"coschedule": "disabled"}},
-		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "pipelines-info", Namespace: "tekton-pipelines"}, Data: map[string]string{"version": "v1.15.1"}},
-	)
-	disabled := func() (*util.Clients, discovery.DiscoveryInterface, error) {
-		c, dc, err := withTekton(tc)()
-		c.Kube = kube
-		return c, dc, err
-	}
-	if _, err := runCmd(t, sharedWorkspace, disabled); err != nil {
+	if _, err := runCmd(t, sharedWorkspace, withFlags(map[string]string{"coschedule": "disabled"})); err != nil {
 		t.Fatalf("coschedule: disabled: %v", err)
+	}
+	// Flags this user may not read: a warning, not a refusal.
+	if _, err := runCmd(t, sharedWorkspace, withTekton(tc)); err != nil {
+		t.Fatalf("unreadable feature flags: %v", err)
+	}
+	if n := writes(tc); n != 2 {
+		t.Fatalf("%d writes, want 2", n)
+	}
+	if err := util.CheckCoschedule(tektonapi.Target{Release: tektonapi.MustParse("v1.15.1")}, mustLoad(t, sharedWorkspace)); !util.IsWarning(err) || !strings.Contains(err.Error(), "could not be read") {
+		t.Fatalf("got %v", err)
 	}
 }
 
@@ -375,4 +389,13 @@ func TestRunPreflightRefusesWhatCannotBePlaced(t *testing.T) {
 	if n := writes(tc); n != 1 {
 		t.Fatalf("%d writes, want one", n)
 	}
+}
+
+func mustLoad(t *testing.T, src string) *spec.Document {
+	t.Helper()
+	docs, err := spec.Load("spec.yaml", []byte(src))
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("%v", err)
+	}
+	return docs[0]
 }

@@ -61,9 +61,32 @@ func CheckCoschedule(t tektonapi.Target, doc *spec.Document) error {
 	if co == "disabled" {
 		return nil
 	}
+	if t.Flags == nil {
+		// Tekton's feature flags are not readable by every user: warn, for the
+		// cluster may well have coschedule disabled.
+		return &unsureCoschedule{a, b, why, t.Release}
+	}
 	return &ExitError{Code: ExitInvalid, Err: fmt.Errorf(
 		"steps %s and %s share the workspace but need different nodes (%s), and Tekton %s (as configured) coschedules with %q: its affinity assistant puts every pod using the workspace on one node, so one of them would never be scheduled. Nothing was sent. Ways out: pass files through spec.artifactStore instead of spec.workspace; give both steps the same node selector; or have the cluster's admin set %s in %s/feature-flags (and use ReadWriteMany storage)",
 		a, b, why, t.Release, co, t.CoscheduleFlag(), "tekton-pipelines")}
+}
+
+// unsureCoschedule is CheckCoschedule's answer when the cluster's feature
+// flags could not be read: a warning to print, not a refusal.
+type unsureCoschedule struct {
+	a, b, why string
+	release   tektonapi.Release
+}
+
+func (u *unsureCoschedule) Error() string {
+	return fmt.Sprintf("steps %s and %s share the workspace but need different nodes (%s); the feature flags of this cluster's Tekton %s could not be read, and with coschedule (the affinity assistant) on, which is the default, one of them would never be scheduled: check with 'kubectl mlpipe doctor -f' or ask the cluster's admin",
+		u.a, u.b, u.why, u.release)
+}
+
+// IsWarning reports whether err from CheckCoschedule is only a warning.
+func IsWarning(err error) bool {
+	_, ok := err.(*unsureCoschedule)
+	return ok
 }
 
 // ForTarget turns pr into what the cluster's release accepts: pr itself
