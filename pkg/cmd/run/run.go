@@ -430,6 +430,10 @@ func (o *Options) connect(ch chan connection) connection {
 		conn = connection{err: o.nsErr}
 	}
 	o.conn = &conn
+	// Said here, on the command's goroutine, not where the connection was made.
+	if conn.err == nil && conn.target.Assumed != "" {
+		fmt.Fprintf(o.ErrOut, "Warning: which Tekton Pipelines release runs is unknown: %s\n", conn.target.Assumed)
+	}
 	return conn
 }
 
@@ -444,9 +448,6 @@ func (o *Options) checkTekton(ctx context.Context, dc discovery.DiscoveryInterfa
 		return t, fmt.Errorf("Tekton Pipelines is not installed in context %q (it serves no tekton.dev/v1 or v1beta1 PipelineRuns): install it (https://tekton.dev/docs/installation/pipelines/) or pick another context with --context", o.context)
 	case err != nil:
 		return t, fmt.Errorf("in context %q: %w", o.context, err)
-	}
-	if t.Assumed != "" {
-		fmt.Fprintf(o.ErrOut, "Warning: which Tekton Pipelines release runs is unknown: %s\n", t.Assumed)
 	}
 	return t, nil
 }
