@@ -22,6 +22,8 @@ type Result struct {
 	Explain     []tekton.Explanation
 	// Warnings are problems that do not stop the render.
 	Warnings spec.Diagnostics
+	// Size is the embedded run's size against the budget.
+	Size Size
 }
 
 // Options tune a compile.
@@ -62,12 +64,15 @@ func Compile(ctx context.Context, doc *spec.Document, opts Options) (*Result, er
 		m.ExpandAllMatrices("--expand-matrix")
 	}
 	pr, exp := tekton.Render(m, tekton.Options{Name: opts.Name})
+	if err := checkSteps(doc, m, pr); err != nil {
+		return nil, err
+	}
 	if !opts.SkipTektonValidation {
 		if err := tektonvalidate.PipelineRun(ctx, pr); err != nil {
 			return nil, err
 		}
 	}
-	return &Result{Doc: doc, Model: m, PipelineRun: pr, Explain: exp, Warnings: ds.Warnings()}, nil
+	return &Result{Doc: doc, Model: m, PipelineRun: pr, Explain: exp, Warnings: ds.Warnings(), Size: sizeOf(pr)}, nil
 }
 
 // Rerender renders res.Model again, after pkg/reuse marked the steps that
@@ -79,6 +84,6 @@ func Rerender(ctx context.Context, res *Result, opts Options) error {
 			return err
 		}
 	}
-	res.PipelineRun, res.Explain = pr, exp
+	res.PipelineRun, res.Explain, res.Size = pr, exp, sizeOf(pr)
 	return nil
 }

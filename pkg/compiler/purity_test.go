@@ -20,6 +20,7 @@ func TestCoreIsPure(t *testing.T) {
 		"github.com/mlpipe/kubectl-mlpipe/pkg/render/diagram",
 		"github.com/mlpipe/kubectl-mlpipe/pkg/tektonvalidate",
 		"github.com/mlpipe/kubectl-mlpipe/pkg/compiler",
+		"github.com/mlpipe/kubectl-mlpipe/pkg/budget",
 	}
 	forbidden := []string{
 		"k8s.io/client-go/kubernetes",

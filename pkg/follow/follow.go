@@ -47,7 +47,7 @@ func Run(ctx context.Context, t Target, update func(status.Run)) (status.Run, er
 		return status.Run{}, err
 	}
 	view := func(pr *v1.PipelineRun, trs []*v1.TaskRun) status.Run {
-		return status.Build(pr, trs, Items[*corev1.Pod](w.Pods), Items[*corev1.Event](w.Events))
+		return status.Build(pr, trs, Items[*corev1.Pod](w.Pods), append(Items[*corev1.Event](w.Events), Items[*corev1.Event](w.RunEvents)...))
 	}
 	first := true
 	var last status.Run

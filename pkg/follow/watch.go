@@ -11,14 +11,17 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/runspec"
 )
 
 // Watch is one run's informers: its PipelineRun, its TaskRuns and pods and,
 // when asked for, the Warning events of pods in its namespace.
 type Watch struct {
 	Runs, TaskRuns, Pods cache.SharedIndexInformer
-	// Events is nil unless asked for.
-	Events cache.SharedIndexInformer
+	// Events (pods' warnings) and RunEvents (the run's own warnings) are
+	// nil unless asked for.
+	Events, RunEvents cache.SharedIndexInformer
 	// Changed receives after any of them changes; changes that come while
 	// no one reads are coalesced into one.
 	Changed <-chan struct{}
@@ -40,6 +43,19 @@ func StartWatch(ctx context.Context, t Target, events bool) (*Watch, error) {
 		TaskRuns: informer(t.Tekton, &v1.TaskRun{}, ofRun, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return trs.List(ctx, o) }, trs.Watch),
 		Pods:     informer(t.Kube, &corev1.Pod{}, ofRun, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return pods.List(ctx, o) }, pods.Watch),
 	}
+	// A referenced run is stored as it is and seen embedded: its Pipeline
+	// and Tasks are read once, at the first event.
+	inliner := runspec.NewInliner(t.Tekton)
+	if err := w.Runs.SetTransform(func(obj any) (any, error) {
+		if pr, ok := obj.(*v1.PipelineRun); ok {
+			if in, err := inliner.Inline(ctx, pr); err == nil {
+				return in, nil
+			}
+		}
+		return obj, nil
+	}); err != nil {
+		return nil, err
+	}
 	named := map[string]cache.SharedIndexInformer{"pipelineruns": w.Runs, "taskruns": w.TaskRuns, "pods": w.Pods}
 	if events {
 		warnings := fields.AndSelectors(fields.OneTermEqualSelector("type", corev1.EventTypeWarning), fields.OneTermEqualSelector("involvedObject.kind", "Pod")).String()
@@ -47,6 +63,11 @@ func StartWatch(ctx context.Context, t Target, events bool) (*Watch, error) {
 		w.Events = informer(t.Kube, &corev1.Event{}, func(o *metav1.ListOptions) { o.FieldSelector = warnings },
 			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return evs.List(ctx, o) }, evs.Watch)
 		named["events"] = w.Events
+		// The run's own warnings: how Tekton says it cannot update it.
+		own := fields.AndSelectors(fields.OneTermEqualSelector("type", corev1.EventTypeWarning), fields.OneTermEqualSelector("involvedObject.kind", "PipelineRun"), fields.OneTermEqualSelector("involvedObject.name", t.Name)).String()
+		w.RunEvents = informer(t.Kube, &corev1.Event{}, func(o *metav1.ListOptions) { o.FieldSelector = own },
+			func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return evs.List(ctx, o) }, evs.Watch)
+		named["run events"] = w.RunEvents
 	}
 
 	changed := make(chan struct{}, 1)

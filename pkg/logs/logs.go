@@ -108,7 +108,7 @@ func Print(ctx context.Context, o Options, pr *v1.PipelineRun) error {
 // after (ties in spec order), then its finally steps in spec order. Steps
 // reused from an earlier run come first: all they depend on is reused too.
 func Order(pr *v1.PipelineRun) []string {
-	ps := pr.Spec.PipelineSpec
+	ps := rendertekton.PipelineSpecOf(pr)
 	if ps == nil {
 		return nil
 	}

@@ -23,6 +23,9 @@ func Describe(w io.Writer, r Run, now time.Time, st Style) {
 		status += " (" + r.Reason + ")"
 	}
 	fmt.Fprintf(tw, "Status:\t%s\n", status)
+	if r.Warning != "" {
+		fmt.Fprintf(tw, "Warning:\t%s\n", oneLine(r.Warning))
+	}
 	if r.Message != "" {
 		fmt.Fprintf(tw, "Message:\t%s\n", oneLine(r.Message))
 	}

@@ -143,6 +143,9 @@ func ProgressLine(r Run, now time.Time, st Style) string {
 	if r.Done() && r.Phase != Succeeded && r.Message != "" {
 		line += ": " + oneLine(r.Message)
 	}
+	if !r.Done() && r.Warning != "" {
+		line += "; Tekton warns " + oneLine(r.Warning)
+	}
 	return line
 }
 

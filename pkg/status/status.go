@@ -110,6 +110,10 @@ type Run struct {
 	Steps     []Step
 	// Dashboard is the run's page on the Tekton Dashboard, when one is known.
 	Dashboard string
+	// Warning is the newest Warning event of the run itself, "Reason:
+	// message": how Tekton says it cannot update the run (a status over the
+	// size the cluster stores, a webhook that refuses it).
+	Warning string
 }
 
 // Done reports whether the run has finished.
@@ -242,13 +246,23 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 		}
 	}
 	warnings := map[string]*corev1.Event{}
+	var own *corev1.Event
 	for _, e := range events {
+		if e.Type == corev1.EventTypeWarning && e.InvolvedObject.Kind == "PipelineRun" && e.InvolvedObject.Name == pr.Name && e.InvolvedObject.Namespace == pr.Namespace {
+			if own == nil || eventTime(e).After(eventTime(own)) {
+				own = e
+			}
+			continue
+		}
 		if e.Type != corev1.EventTypeWarning || e.InvolvedObject.Kind != "Pod" {
 			continue
 		}
 		if prev, ok := warnings[e.InvolvedObject.Name]; !ok || eventTime(e).After(eventTime(prev)) {
 			warnings[e.InvolvedObject.Name] = e
 		}
+	}
+	if own != nil {
+		r.Warning = own.Reason + ": " + own.Message
 	}
 	skipped := map[string]v1.SkippedTask{}
 	for _, s := range pr.Status.SkippedTasks {
@@ -270,7 +284,7 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 	r.Steps = reusedSteps(pr)
 	var tasks []v1.PipelineTask
 	nTasks := 0
-	if ps := pr.Spec.PipelineSpec; ps != nil {
+	if ps := rendertekton.PipelineSpecOf(pr); ps != nil {
 		tasks = append(append(tasks, ps.Tasks...), ps.Finally...)
 		nTasks = len(ps.Tasks)
 	}

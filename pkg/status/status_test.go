@@ -417,3 +417,38 @@ func TestMatrixedTaskIsOneRowPerInstance(t *testing.T) {
 		t.Errorf("deploy runs after %q, want every instance", got)
 	}
 }
+
+// A run Tekton cannot update says so with Tekton's reason, in describe and
+// in the live view's progress line, instead of sitting at Pending; a
+// referenced run counts its steps from the status copy of its Pipeline.
+func TestRunWarningEventIsShown(t *testing.T) {
+	pr := pipelineRun(duckv1.Status{})
+	ev := func(kind, name, reason string, sec int) *corev1.Event {
+		return &corev1.Event{Type: corev1.EventTypeWarning, Reason: reason, Message: reason + " happened",
+			InvolvedObject: corev1.ObjectReference{Kind: kind, Name: name, Namespace: pr.Namespace}, LastTimestamp: *at(sec)}
+	}
+	r := Build(pr, nil, nil, []*corev1.Event{
+		ev("PipelineRun", pr.Name, "InternalError", 1),
+		ev("PipelineRun", pr.Name, "UpdateFailed", 5),
+		ev("PipelineRun", "another-run", "Other", 9),
+	})
+	if r.Phase != Pending || r.Warning != "UpdateFailed: UpdateFailed happened" {
+		t.Fatalf("phase %s, warning %q", r.Phase, r.Warning)
+	}
+	if line := ProgressLine(r, t0, Style{}); !strings.Contains(line, "Tekton warns UpdateFailed: UpdateFailed happened") {
+		t.Errorf("progress line: %s", line)
+	}
+	var b bytes.Buffer
+	Describe(&b, r, t0, Style{})
+	if !regexp.MustCompile(`Warning:\s+UpdateFailed: UpdateFailed happened`).MatchString(b.String()) {
+		t.Errorf("describe:\n%s", b.String())
+	}
+
+	ref := pr.DeepCopy()
+	ref.Status.PipelineSpec, ref.Spec.PipelineSpec = ref.Spec.PipelineSpec, nil
+	ref.Spec.PipelineRef = &v1.PipelineRef{Name: "p-12345678"}
+	rr := Build(ref, nil, nil, nil)
+	if _, total := rr.Progress(); total != len(ref.Status.PipelineSpec.Tasks)+len(ref.Status.PipelineSpec.Finally) {
+		t.Errorf("a referenced run counts %d steps", total)
+	}
+}

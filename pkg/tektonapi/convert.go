@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // API versions a PipelineRun can be sent as.
@@ -47,4 +48,65 @@ func TaskRunToV1(ctx context.Context, tr *v1beta1.TaskRun) (*v1.TaskRun, error) 
 	out.TypeMeta.APIVersion = V1
 	out.TypeMeta.Kind = "TaskRun"
 	return out, nil
+}
+
+// TaskToV1beta1 converts a v1 Task with Tekton's own conversion code.
+func TaskToV1beta1(ctx context.Context, t *v1.Task) (*v1beta1.Task, error) {
+	out := &v1beta1.Task{}
+	if err := out.ConvertFrom(ctx, t.DeepCopy()); err != nil {
+		return nil, err
+	}
+	out.TypeMeta.APIVersion = V1beta1
+	out.TypeMeta.Kind = "Task"
+	return out, nil
+}
+
+// TaskToV1 converts a v1beta1 Task read from a cluster.
+func TaskToV1(ctx context.Context, t *v1beta1.Task) (*v1.Task, error) {
+	out := &v1.Task{}
+	if err := t.DeepCopy().ConvertTo(ctx, out); err != nil {
+		return nil, err
+	}
+	out.TypeMeta.APIVersion = V1
+	out.TypeMeta.Kind = "Task"
+	return out, nil
+}
+
+// PipelineToV1beta1 converts a v1 Pipeline with Tekton's own conversion code.
+func PipelineToV1beta1(ctx context.Context, p *v1.Pipeline) (*v1beta1.Pipeline, error) {
+	out := &v1beta1.Pipeline{}
+	if err := out.ConvertFrom(ctx, p.DeepCopy()); err != nil {
+		return nil, err
+	}
+	out.TypeMeta.APIVersion = V1beta1
+	out.TypeMeta.Kind = "Pipeline"
+	return out, nil
+}
+
+// PipelineToV1 converts a v1beta1 Pipeline read from a cluster.
+func PipelineToV1(ctx context.Context, p *v1beta1.Pipeline) (*v1.Pipeline, error) {
+	out := &v1.Pipeline{}
+	if err := p.DeepCopy().ConvertTo(ctx, out); err != nil {
+		return nil, err
+	}
+	out.TypeMeta.APIVersion = V1
+	out.TypeMeta.Kind = "Pipeline"
+	return out, nil
+}
+
+// ToAPI converts a v1 PipelineRun, Pipeline or Task to api (V1 or
+// V1beta1); other objects, and V1, are returned as they are.
+func ToAPI(ctx context.Context, obj runtime.Object, api string) (runtime.Object, error) {
+	if api != V1beta1 {
+		return obj, nil
+	}
+	switch o := obj.(type) {
+	case *v1.PipelineRun:
+		return ToV1beta1(ctx, o)
+	case *v1.Pipeline:
+		return PipelineToV1beta1(ctx, o)
+	case *v1.Task:
+		return TaskToV1beta1(ctx, o)
+	}
+	return obj, nil
 }

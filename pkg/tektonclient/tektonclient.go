@@ -9,6 +9,7 @@ package tektonclient
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 
@@ -122,6 +123,81 @@ func (v *v1Client) TaskRuns(ns string) tektonv1.TaskRunInterface {
 		},
 		mode: v.c.mode,
 	}
+}
+
+func (v *v1Client) Pipelines(ns string) tektonv1.PipelineInterface {
+	return &auto[*v1.Pipeline, *v1.PipelineList]{
+		v1: noStatus[*v1.Pipeline, *v1.PipelineList]{v.TektonV1Interface.Pipelines(ns)},
+		beta: &bridge[*v1.Pipeline, *v1.PipelineList, *v1beta1.Pipeline, *v1beta1.PipelineList]{
+			b: noStatus[*v1beta1.Pipeline, *v1beta1.PipelineList]{v.c.Interface.TektonV1beta1().Pipelines(ns)},
+			up: func(p *v1beta1.Pipeline) (*v1.Pipeline, error) {
+				return tektonapi.PipelineToV1(context.Background(), p)
+			},
+			down: func(p *v1.Pipeline) (*v1beta1.Pipeline, error) {
+				return tektonapi.PipelineToV1beta1(context.Background(), p)
+			},
+			upList: func(l *v1beta1.PipelineList) (*v1.PipelineList, error) {
+				out := &v1.PipelineList{ListMeta: l.ListMeta, Items: make([]v1.Pipeline, len(l.Items))}
+				for i := range l.Items {
+					p, err := tektonapi.PipelineToV1(context.Background(), &l.Items[i])
+					if err != nil {
+						return nil, err
+					}
+					out.Items[i] = *p
+				}
+				return out, nil
+			},
+		},
+		mode: v.c.mode,
+	}
+}
+
+func (v *v1Client) Tasks(ns string) tektonv1.TaskInterface {
+	return &auto[*v1.Task, *v1.TaskList]{
+		v1: noStatus[*v1.Task, *v1.TaskList]{v.TektonV1Interface.Tasks(ns)},
+		beta: &bridge[*v1.Task, *v1.TaskList, *v1beta1.Task, *v1beta1.TaskList]{
+			b: noStatus[*v1beta1.Task, *v1beta1.TaskList]{v.c.Interface.TektonV1beta1().Tasks(ns)},
+			up: func(t *v1beta1.Task) (*v1.Task, error) {
+				return tektonapi.TaskToV1(context.Background(), t)
+			},
+			down: func(t *v1.Task) (*v1beta1.Task, error) {
+				return tektonapi.TaskToV1beta1(context.Background(), t)
+			},
+			upList: func(l *v1beta1.TaskList) (*v1.TaskList, error) {
+				out := &v1.TaskList{ListMeta: l.ListMeta, Items: make([]v1.Task, len(l.Items))}
+				for i := range l.Items {
+					t, err := tektonapi.TaskToV1(context.Background(), &l.Items[i])
+					if err != nil {
+						return nil, err
+					}
+					out.Items[i] = *t
+				}
+				return out, nil
+			},
+		},
+		mode: v.c.mode,
+	}
+}
+
+// statusless is a generated client of a kind without a status subresource.
+type statusless[T, L any] interface {
+	Create(context.Context, T, metav1.CreateOptions) (T, error)
+	Update(context.Context, T, metav1.UpdateOptions) (T, error)
+	Delete(context.Context, string, metav1.DeleteOptions) error
+	DeleteCollection(context.Context, metav1.DeleteOptions, metav1.ListOptions) error
+	Get(context.Context, string, metav1.GetOptions) (T, error)
+	List(context.Context, metav1.ListOptions) (L, error)
+	Watch(context.Context, metav1.ListOptions) (watch.Interface, error)
+	Patch(context.Context, string, types.PatchType, []byte, metav1.PatchOptions, ...string) (T, error)
+}
+
+// noStatus gives a Pipeline or Task client the UpdateStatus that typed
+// asks for; those kinds have no status to update.
+type noStatus[T, L any] struct{ statusless[T, L] }
+
+func (noStatus[T, L]) UpdateStatus(context.Context, T, metav1.UpdateOptions) (T, error) {
+	var zero T
+	return zero, errors.New("this kind has no status subresource")
 }
 
 // typed is what the generated clients of both versions have in common.

@@ -184,3 +184,33 @@ func TestPlanOfBenchSpecs(t *testing.T) {
 		t.Logf("bench-%d.yaml: %d tasks, %d shapes, %d per-task checks", n, tasks, shapes, checks)
 	}
 }
+
+// TestDistinctScriptsCollapse: steps whose scripts differ in every line,
+// the first included ("echo step 7"), share one check, as long as no line
+// holds a reference; a first line starting with "#!win" keeps its own
+// check, and the fast path still agrees with Full on it.
+func TestDistinctScriptsCollapse(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: mlpipe.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: scripts}\nspec:\n  image: busybox:1.36\n  steps:\n")
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&b, "    - name: s%d\n      script: |\n        echo step %d\n        # %d %s\n", i, i, i, strings.Repeat("x", 40))
+	}
+	pr := renderFile(t, "scripts.yaml", []byte(b.String()))[0].pr
+	tasks, shapes, checks := tektonvalidate.Plan(context.Background(), pr)
+	if tasks != 60 || shapes != 1 || checks != 1 {
+		t.Errorf("60 distinct scripts make %d tasks, %d shapes, %d checks; want 60, 1, 1", tasks, shapes, checks)
+	}
+	win := pr.DeepCopy()
+	win.Spec.PipelineSpec.Tasks[7].TaskSpec.Steps[0].Script = "\n  #!win powershell\nWrite-Host hi\n"
+	if _, shapes, _ := tektonvalidate.Plan(context.Background(), win); shapes != 2 {
+		t.Errorf("a #!win script shares its shape with the others (%d shapes)", shapes)
+	}
+	ctx := context.Background()
+	fastErr, ok := tektonvalidate.Fast(ctx, win)
+	if !ok {
+		t.Fatal("the fast path did not take the run")
+	}
+	if fullErr := tektonvalidate.Full(ctx, win); (fastErr == nil) != (fullErr == nil) || fullErr == nil {
+		t.Errorf("#!win without alpha fields: fast %v, Full %v; want both to refuse", fastErr, fullErr)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/mlpipe/kubectl-mlpipe/pkg/budget"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/dag"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/model"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/refs"
@@ -268,6 +269,9 @@ func (v *validator) env(env []corev1.EnvVar, p *field.Path) {
 				v.errs = append(v.errs, field.Duplicate(ep.Child("name"), e.Name))
 			}
 			seen.Insert(e.Name)
+		}
+		if n := len(e.Name) + 1 + len(e.Value); n > budget.Arg {
+			v.errs = append(v.errs, tooLong(ep.Child("value"), fmt.Sprintf("is %s; a process gets each environment variable as one NAME=value string, and Linux refuses one over %s (put large values in a file: a ConfigMap or Secret volume)", budget.Human(n), budget.Human(budget.Arg))))
 		}
 		if e.ValueFrom != nil {
 			if e.Value != "" {
@@ -615,6 +619,7 @@ func (v *validator) step(s *spec.Step, p *field.Path, finally bool) {
 		v.errs = append(v.errs, field.Invalid(p.Child("workingDir"), s.WorkingDir, "must be an absolute path"))
 	}
 	v.env(s.Env, p.Child("env"))
+	v.sizes(s, p)
 	if finally && s.Cache != nil {
 		v.errs = append(v.errs, field.Forbidden(p.Child("cache"), "finally steps always run; they cannot be cached"))
 	}
@@ -675,6 +680,30 @@ func (v *validator) step(s *spec.Step, p *field.Path, finally bool) {
 	for _, inst := range model.ProfileVariants(s) {
 		v.merged(inst, p)
 	}
+}
+
+// sizes refuses strings no process can receive: Linux caps one argument
+// or environment string at 128 KiB (E2BIG at exec), and Tekton hands a
+// script to its place-scripts init container base64-encoded as one argument.
+func (v *validator) sizes(s *spec.Step, p *field.Path) {
+	if n := budget.ScriptArgBytes(s.Script); s.Script != "" && n > budget.Arg {
+		v.errs = append(v.errs, tooLong(p.Child("script"), fmt.Sprintf("is %s; Tekton passes a script base64-encoded (4/3 as long) in one argument of its place-scripts init container, and Linux refuses one argument over %s: keep a script under %s (put the code in the image, or mount it from a ConfigMap)", budget.Human(len(s.Script)), budget.Human(budget.Arg), budget.Human(budget.MaxScript))))
+	}
+	for _, f := range []struct {
+		name string
+		list []string
+	}{{"command", s.Command}, {"args", s.Args}} {
+		for i, a := range f.list {
+			if len(a) > budget.Arg {
+				v.errs = append(v.errs, tooLong(p.Child(f.name).Index(i), fmt.Sprintf("is %s; Linux refuses one argument over %s (pass large values in a file)", budget.Human(len(a)), budget.Human(budget.Arg))))
+			}
+		}
+	}
+}
+
+// tooLong is a size error whose detail says it all; the value is not repeated.
+func tooLong(p *field.Path, detail string) *field.Error {
+	return &field.Error{Type: field.ErrorTypeTooLong, Field: p.String(), BadValue: field.OmitValueType{}, Detail: detail}
 }
 
 func (v *validator) unknownStep(name string) string {

@@ -69,31 +69,42 @@ func TestExamplesSucceedOnTheirNodes(t *testing.T) {
 	if len(examples) < 6 {
 		t.Fatalf("found %d examples", len(examples))
 	}
-	for _, ex := range examples {
-		ex := ex
-		t.Run(strings.TrimSuffix(filepath.Base(ex), ".yaml"), func(t *testing.T) {
-			t.Parallel()
-			ns := namespace(t)
-			name := createRendered(t, ns, ex)
-			pr := waitDone(t, ns, name, 3*time.Minute)
-			if c := pr.Status.GetCondition(apis.ConditionSucceeded); c.Status != corev1.ConditionTrue {
-				t.Fatalf("run %s: %s", name, describe(pr))
-			}
-			pods := stepPods(t, ns, name)
-			// The run's TaskRuns by label: status.childReferences is empty on
-			// releases before v0.45 (they embed full TaskRun statuses).
-			trs, err := tkn.TektonV1().TaskRuns(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "tekton.dev/pipelineRun=" + name})
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantPods := len(trs.Items)
-			if len(pods) != wantPods {
-				t.Errorf("found %d step pods for %d TaskRuns", len(pods), wantPods)
-			}
-			for step, pod := range pods {
-				checkPlacement(t, pr, step, &pod)
-			}
-		})
+	// Both modes: the same held-out checks hold whether the run embeds its
+	// pipeline or names Tasks and a Pipeline (pod settings stay in the run).
+	for _, mode := range []string{"embedded", "referenced"} {
+		for _, ex := range examples {
+			ex := ex
+			t.Run(mode+"/"+strings.TrimSuffix(filepath.Base(ex), ".yaml"), func(t *testing.T) {
+				t.Parallel()
+				examplePlacement(t, ex, mode)
+			})
+		}
+	}
+}
+
+func examplePlacement(t *testing.T, ex, mode string) {
+	ns := namespace(t)
+	name := createRendered(t, ns, ex, "--mode", mode)
+	pr := waitDone(t, ns, name, 3*time.Minute)
+	if mode == "referenced" && pr.Spec.PipelineRef == nil {
+		t.Fatalf("run %s embeds its pipeline in referenced mode", name)
+	}
+	if c := pr.Status.GetCondition(apis.ConditionSucceeded); c.Status != corev1.ConditionTrue {
+		t.Fatalf("run %s: %s", name, describe(pr))
+	}
+	pods := stepPods(t, ns, name)
+	// The run's TaskRuns by label: status.childReferences is empty on
+	// releases before v0.45 (they embed full TaskRun statuses).
+	trs, err := tkn.TektonV1().TaskRuns(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "tekton.dev/pipelineRun=" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPods := len(trs.Items)
+	if len(pods) != wantPods {
+		t.Errorf("found %d step pods for %d TaskRuns", len(pods), wantPods)
+	}
+	for step, pod := range pods {
+		checkPlacement(t, pr, step, &pod)
 	}
 }
 

@@ -242,9 +242,19 @@ func createRendered(t *testing.T, ns, file string, args ...string) string {
 	t.Helper()
 	rendered := must(t, mlpipe(t, "", append([]string{"render", "--for-cluster", "-f", file}, args...)...), "render "+file)
 	created := must(t, kubectl(t, rendered.Stdout, "create", "-n", ns, "-f", "-", "-o", "name"), "kubectl create "+file)
-	name := strings.TrimPrefix(strings.TrimSpace(created.Stdout), "pipelinerun.tekton.dev/")
-	if name == "" || strings.Contains(name, "\n") {
-		t.Fatalf("unexpected kubectl create output %q", created.Stdout)
+	// In referenced mode the Tasks and the Pipeline come first, then the run.
+	var name string
+	for _, line := range strings.Split(strings.TrimSpace(created.Stdout), "\n") {
+		switch {
+		case strings.HasPrefix(line, "pipelinerun.tekton.dev/") && name == "":
+			name = strings.TrimPrefix(line, "pipelinerun.tekton.dev/")
+		case strings.HasPrefix(line, "task.tekton.dev/") || strings.HasPrefix(line, "pipeline.tekton.dev/"):
+		default:
+			t.Fatalf("unexpected kubectl create output %q", created.Stdout)
+		}
+	}
+	if name == "" {
+		t.Fatalf("kubectl create made no run: %q", created.Stdout)
 	}
 	return name
 }

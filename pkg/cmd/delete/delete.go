@@ -8,12 +8,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	"golang.org/x/term"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -28,6 +28,8 @@ type Options struct {
 	Yes            bool
 	IncludeRunning bool
 	DryRun         string
+	// GCGrace spares unused Pipelines and Tasks younger than this.
+	GCGrace time.Duration
 
 	genericiooptions.IOStreams
 	// terminal reports whether a person can answer a question on In; tests replace it.
@@ -41,7 +43,9 @@ func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStream
 		Use:   "delete RUN... | --pipeline PIPELINE [--keep N] | -l SELECTOR | --all",
 		Short: "Delete runs, with their TaskRuns and pods",
 		Long: `Delete removes runs. Their TaskRuns and pods go with them (the cluster's garbage
-collector follows the owner references).
+collector follows the owner references). Tasks and Pipelines that referenced runs
+used are deleted too once no run in the namespace refers to them any more (and they
+are older than --gc-grace), whoever deleted the runs.
 
 Which runs: the RUNs named; or the runs of --pipeline; or those matching -l/--selector;
 or --all runs made by kubectl mlpipe in the namespace (of --pipeline, when given). With
@@ -84,6 +88,7 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 	cmd.Flags().BoolVar(&o.All, "all", false, "delete every run made by kubectl mlpipe in the namespace (of --pipeline, when given)")
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask before deleting every run of --pipeline")
 	cmd.Flags().BoolVar(&o.IncludeRunning, "include-running", false, "also delete runs that have not finished (their steps are stopped)")
+	cmd.Flags().DurationVar(&o.GCGrace, "gc-grace", time.Minute, "Pipelines and Tasks of referenced runs that no run refers to any more are deleted too, once older than this (a run being created writes them a moment before the run)")
 	util.AddDryRunFlag(cmd, &o.DryRun, `Must be "none", "server", or "client". If client strategy, only print the runs that would be deleted (and those kept), deleting nothing. If server strategy, send the deletes with dryRun=All: nothing is deleted.`)
 	_ = cmd.RegisterFlagCompletionFunc("pipeline", util.CompletePipelines(cf))
 	return cmd
@@ -126,11 +131,11 @@ func (o *Options) Run(ctx context.Context, cmdPath string, tc tekton.Interface, 
 			p.delete = append(p.delete, n)
 		}
 	} else {
-		list, err := runs.List(ctx, metav1.ListOptions{LabelSelector: o.LabelSelector()})
+		items, err := util.AllRuns(ctx, tc, ns, metav1.ListOptions{LabelSelector: o.LabelSelector()}, util.ChunkSize)
 		if err != nil {
 			return err
 		}
-		p = o.choose(list.Items)
+		p = o.choose(items)
 		if len(p.delete)+len(p.kept) == 0 {
 			fmt.Fprintf(o.ErrOut, "No runs %sto delete in namespace %q.\n", o.what(), ns)
 			return nil
@@ -146,23 +151,17 @@ func (o *Options) Run(ctx context.Context, cmdPath string, tc tekton.Interface, 
 	for _, n := range p.kept {
 		fmt.Fprintf(o.ErrOut, "kept pipelinerun.tekton.dev/%s: it has not finished (--include-running deletes it too)\n", n)
 	}
-	for _, n := range p.delete {
-		if o.DryRun != util.DryRunClient {
-			opts := metav1.DeleteOptions{}
-			if o.DryRun == util.DryRunServer {
-				opts.DryRun = []string{metav1.DryRunAll}
-			}
-			err := runs.Delete(ctx, n, opts)
-			if apierrors.IsNotFound(err) {
-				continue // gone meanwhile: what was asked is true
-			}
-			if err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(o.Out, "pipelinerun.tekton.dev/%s deleted%s\n", n, suffix)
+	if err := o.deleteAll(ctx, runs, p.delete, suffix); err != nil {
+		return err
 	}
-	return nil
+	if len(p.delete) == 0 {
+		return nil
+	}
+	gone := map[string]bool{}
+	for _, n := range p.delete {
+		gone[n] = true
+	}
+	return o.sweep(ctx, tc, ns, gone, time.Now())
 }
 
 // choose keeps the --keep newest, spares unfinished runs unless told, and

@@ -3,6 +3,7 @@ package describe
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/liveview"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/runspec"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/status"
 )
 
@@ -89,6 +91,11 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 			if err != nil {
 				return err
 			}
+			if in, err := runspec.Run(ctx, c.Tekton, pr); err != nil {
+				fmt.Fprintf(streams.ErrOut, "Warning: %v; its steps are shown as far as its TaskRuns tell\n", err)
+			} else {
+				pr = in
+			}
 			// The Dashboard's address is looked up alongside the run's own reads.
 			link := make(chan string, 1)
 			go func() { link <- o.Dashboard.RunURL(ctx, streams.ErrOut, c.Kube, pr.Namespace, pr.Name) }()
@@ -139,6 +146,14 @@ func snapshot(ctx context.Context, c *util.Clients, pr *v1.PipelineRun) (status.
 		for i := range evs.Items {
 			events = append(events, &evs.Items[i])
 		}
+	}
+	own := fields.AndSelectors(fields.OneTermEqualSelector("type", corev1.EventTypeWarning), fields.OneTermEqualSelector("involvedObject.kind", "PipelineRun"), fields.OneTermEqualSelector("involvedObject.name", pr.Name)).String()
+	evs, err := c.Kube.CoreV1().Events(pr.Namespace).List(ctx, metav1.ListOptions{FieldSelector: own})
+	if err != nil {
+		return status.Run{}, err
+	}
+	for i := range evs.Items {
+		events = append(events, &evs.Items[i])
 	}
 	return status.Build(pr, ptrs(trs.Items), ptrs(pods.Items), events), nil
 }

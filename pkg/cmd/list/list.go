@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -31,8 +33,10 @@ type Options struct {
 	Selector      string
 	Output        string
 	NoHeaders     bool
-	Dashboard     util.Dashboard
-	now           func() time.Time
+	// ChunkSize is the page size of the LIST of runs (0: one LIST).
+	ChunkSize int64
+	Dashboard util.Dashboard
+	now       func() time.Time
 	// kube finds the Tekton Dashboard for -o wide; nil: only --dashboard-url or the environment.
 	kube kubernetes.Interface
 }
@@ -86,6 +90,7 @@ Dashboard), else -.`,
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector to filter runs")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: wide, yaml, json or name")
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "leave out the header line")
+	cmd.Flags().Int64Var(&o.ChunkSize, "chunk-size", util.ChunkSize, "read runs in pages of this many, as kubectl does (0: all in one LIST). The table is sorted newest first, so it is printed once every page is in")
 	util.AddDashboardFlag(cmd, &o.Dashboard)
 	return cmd
 }
@@ -98,23 +103,38 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	} else {
 		base <- ""
 	}
-	prs, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	items, err := util.AllRuns(ctx, tc, ns, metav1.ListOptions{LabelSelector: sel}, o.ChunkSize)
 	if err != nil {
 		return err
 	}
-	// One list of TaskRuns (they inherit the run's labels) gives every run's progress.
-	trs, err := tc.TektonV1().TaskRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
-	if err != nil {
-		return err
-	}
+	// A finished run's steps are all done (N/N) without reading its
+	// TaskRuns; only the unfinished runs' TaskRuns are listed, by run name.
 	byRun := map[string][]*v1.TaskRun{}
-	for i := range trs.Items {
-		tr := &trs.Items[i]
-		key := tr.Namespace + "/" + tr.Labels["tekton.dev/pipelineRun"]
-		byRun[key] = append(byRun[key], tr)
+	if trSel := unfinishedSelector(items); trSel != "" {
+		trs, err := tc.TektonV1().TaskRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: trSel})
+		if err != nil {
+			return err
+		}
+		for i := range trs.Items {
+			tr := &trs.Items[i]
+			key := tr.Namespace + "/" + tr.Labels["tekton.dev/pipelineRun"]
+			byRun[key] = append(byRun[key], tr)
+		}
 	}
 	dash := <-base
-	items := prs.Items
+	// The runs' own Warning events: how Tekton says it cannot update a run.
+	// One LIST, read only when a run has not finished.
+	warned := map[string][]*corev1.Event{}
+	if o.kube != nil && anyUnfinished(items) {
+		sel := fields.AndSelectors(fields.OneTermEqualSelector("type", corev1.EventTypeWarning), fields.OneTermEqualSelector("involvedObject.kind", "PipelineRun")).String()
+		if evs, err := o.kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: sel}); err == nil {
+			for i := range evs.Items {
+				e := &evs.Items[i]
+				key := e.InvolvedObject.Namespace + "/" + e.InvolvedObject.Name
+				warned[key] = append(warned[key], e)
+			}
+		}
+	}
 	util.NewestFirst(items)
 	switch o.Output {
 	case "yaml", "json", "name":
@@ -160,11 +180,15 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
 	}
 	now := o.now()
+	var notes []string
 	for i := range items {
 		pr := &items[i]
 		// The same view describe and --wait build, so the counts agree.
-		r := status.Build(pr, byRun[pr.Namespace+"/"+pr.Name], nil, nil)
+		r := status.Build(pr, byRun[pr.Namespace+"/"+pr.Name], nil, warned[pr.Namespace+"/"+pr.Name])
 		done, total := r.Progress()
+		if !r.Done() && r.Warning != "" {
+			notes = append(notes, fmt.Sprintf("Warning: run %s: Tekton warns %s", pr.Name, r.Warning))
+		}
 		reason := ""
 		if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil {
 			reason = c.Reason
@@ -188,7 +212,41 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(streams.ErrOut, n)
+	}
+	return nil
+}
+
+// unfinishedSelector selects the TaskRuns of the runs that have not
+// finished: by name while they are few, else every run's of the list's
+// selection (one LIST either way); "" when every run has finished.
+func unfinishedSelector(items []v1.PipelineRun) string {
+	var names []string
+	for i := range items {
+		if !util.Finished(&items[i]) {
+			names = append(names, items[i].Name)
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return ""
+	case len(names) > 100:
+		return util.RunSelector("")
+	}
+	return "tekton.dev/pipelineRun in (" + strings.Join(names, ",") + ")"
+}
+
+func anyUnfinished(items []v1.PipelineRun) bool {
+	for i := range items {
+		if !util.Finished(&items[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func dashIfEmpty(s string) string {

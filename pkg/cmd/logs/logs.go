@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/logs"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/runspec"
 )
 
 // Options are the logs command's inputs.
@@ -110,6 +111,11 @@ func (o *Options) Run(ctx context.Context, cmdPath string, args []string, stream
 		if pr, err = util.GetRun(ctx, c.Tekton, c.Namespace, name); err != nil {
 			return err
 		}
+	}
+	if in, err := runspec.Run(ctx, c.Tekton, pr); err != nil {
+		fmt.Fprintf(streams.ErrOut, "Warning: %v; its steps are listed as its TaskRuns tell\n", err)
+	} else {
+		pr = in
 	}
 	err = logs.Print(ctx, logs.Options{
 		Tekton: c.Tekton, Kube: c.Kube, Namespace: c.Namespace, Source: src,

@@ -53,6 +53,8 @@ type Options struct {
 	APIVersion    string
 	TektonVersion string
 	ForCluster    bool
+	// Mode is --mode: embedded, referenced or auto.
+	Mode string
 
 	PrintFlags  *genericclioptions.PrintFlags
 	ConfigFlags *genericclioptions.ConfigFlags
@@ -91,6 +93,10 @@ named by the server from generateName (<pipeline>-); 'kubectl mlpipe run' picks 
 name itself. Every render is checked with Tekton's own validation: a failure there is
 a bug in kubectl-mlpipe, reported as such.
 
+With --mode referenced (or auto, the default, when the run is over the size budget
+that embedding allows) it prints the Tasks and the Pipeline the run refers to, then the
+run, in the order 'kubectl create -f -' must create them. See 'run --help'.
+
 ` + util.ExitCodesHelp,
 		Example: example,
 		Args:    util.NoPositionalSpec,
@@ -112,6 +118,7 @@ a bug in kubectl-mlpipe, reported as such.
 	cmd.Flags().StringVar(&o.APIVersion, "api-version", "", "render as this PipelineRun API version: tekton.dev/v1 (default) or tekton.dev/v1beta1, converted with Tekton's own code")
 	cmd.Flags().StringVar(&o.TektonVersion, "tekton-version", "", "render for this Tekton Pipelines release (e.g. v0.38.3): refuse fields it lacks, fan out on the client where its matrix is not allowed")
 	cmd.Flags().BoolVar(&o.ForCluster, "for-cluster", false, "render for the Tekton of the current context, as run would send it (reads the cluster; writes nothing)")
+	util.AddModeFlag(cmd, &o.Mode)
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print, for every setting in the spec, the PipelineRun field it landed on")
 	o.PrintFlags.AddFlags(cmd)
 	// -o also takes dot and mermaid, which PrintFlags does not know.
@@ -128,6 +135,9 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 	o.cmdPath = cmd.CommandPath()
 	var err error
 	if o.params, err = util.ParseParams(o.cmdPath, o.Params); err != nil {
+		return err
+	}
+	if err := util.CheckMode(o.cmdPath, o.Mode); err != nil {
 		return err
 	}
 	if o.ConfigFlags != nil && o.ConfigFlags.Namespace != nil {
@@ -263,18 +273,18 @@ func (o *Options) Run(ctx context.Context) error {
 		return nil
 	}
 	for _, r := range results {
-		var sent runtime.Object = r.PipelineRun
-		if o.target != nil {
-			if sent, err = util.ForTarget(ctx, o.ErrOut, *o.target, r.PipelineRun); err != nil {
-				return err
-			}
-		}
-		obj, err := tekton.Unstructured(sent)
+		p, err := util.Prepare(ctx, o.ErrOut, o.target, r, o.Mode)
 		if err != nil {
 			return err
 		}
-		if err := o.printer.PrintObj(obj, o.Out); err != nil {
-			return err
+		for _, sent := range p.Objects {
+			obj, err := tekton.Unstructured(sent)
+			if err != nil {
+				return err
+			}
+			if err := o.printer.PrintObj(obj, o.Out); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

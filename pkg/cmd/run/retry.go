@@ -8,7 +8,6 @@ import (
 	"net"
 	"time"
 
-	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
@@ -22,19 +21,20 @@ var retryDelay = func(n int) time.Duration { return time.Duration(1<<(n-1)) * 25
 
 // createRetrying sends create until it gets an answer that is not a
 // transient failure, saying so on errOut each time it tries again.
-func createRetrying(ctx context.Context, errOut io.Writer, create func() (*v1.PipelineRun, error)) (*v1.PipelineRun, error) {
+func createRetrying[T any](ctx context.Context, errOut io.Writer, create func() (T, error)) (T, error) {
 	if errOut == nil {
 		errOut = io.Discard
 	}
 	for n := 1; ; n++ {
-		pr, err := create()
+		obj, err := create()
 		if err == nil || n == createAttempts || !transient(err) || ctx.Err() != nil {
-			return pr, err
+			return obj, err
 		}
 		fmt.Fprintf(errOut, "the create got no answer (%v); sending it again (%d/%d)\n", err, n, createAttempts-1)
 		select {
 		case <-ctx.Done():
-			return nil, err
+			var zero T
+			return zero, err
 		case <-time.After(retryDelay(n)):
 		}
 	}

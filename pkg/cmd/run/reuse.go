@@ -16,6 +16,7 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/model"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/reuse"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/runspec"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/spec"
 )
 
@@ -120,6 +121,9 @@ func (o *Options) fetchResume(ctx context.Context, c *util.Clients, pipeline str
 		pr, err = util.GetRun(ctx, c.Tekton, o.ns, o.Resume)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if pr, err = runspec.Run(ctx, c.Tekton, pr); err != nil {
 		return nil, err
 	}
 	if p := pr.Labels[rendertekton.LabelPipeline]; p != pipeline {

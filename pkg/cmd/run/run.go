@@ -22,6 +22,7 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/discovery"
 
+	"github.com/mlpipe/kubectl-mlpipe/pkg/budget"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/doctor"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
@@ -58,6 +59,8 @@ type Options struct {
 	ExpandMatrix bool
 	// Preflight runs doctor's spec checks before the write.
 	Preflight bool
+	// Mode is --mode: embedded, referenced or auto.
+	Mode string
 	// Dashboard is --dashboard-url: where the created run's link points.
 	Dashboard util.Dashboard
 
@@ -95,7 +98,7 @@ func newCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStream
 		Use:   "run -f FILE [-p name=value]... [--dry-run=none|client|server] [-o yaml|json|name|...]",
 		Short: "Create a run of a pipeline on the cluster",
 		Long: `Run validates and renders a pipeline spec like 'render', then creates its PipelineRun
-with one API write. The run is named <pipeline>-<random suffix>, chosen on the client,
+with one API write (referenced mode, below, writes its Tasks and Pipeline first). The run is named <pipeline>-<random suffix>, chosen on the client,
 so a create retried after a lost response finds its own run instead of starting a
 second one.
 
@@ -128,6 +131,15 @@ release would silently drop, and steps that share the workspace but need differe
 nodes on a cluster whose affinity assistant pins the workspace to one node (it
 warns instead when Tekton's feature flags cannot be read).
 --preflight first runs the checks of 'doctor -f' and creates nothing when one fails.
+
+A run is sent embedded (one PipelineRun holding its pipeline and tasks) while it fits
+the size budget: Tekton copies the pipeline into the run's status, and an object over
+1.5 MiB cannot be stored. Past that, --mode auto (the default) sends it referenced and
+says so: Tasks named by content hash (<pipeline>-<8 hex>, one per distinct step, so a
+sweep of identical steps stores one), a Pipeline naming them, then a PipelineRun
+naming the Pipeline, in that order. Tasks and Pipeline that exist are reused; pod
+settings still reach each step through the run's taskRunSpecs. 'delete' removes them
+once no run refers to them. --mode embedded|referenced overrides.
 
 ` + util.ExitCodesHelp,
 		Example: `  # Start a run in the current namespace
@@ -174,6 +186,7 @@ warns instead when Tekton's feature flags cannot be read).
 	cmd.Flags().BoolVar(&o.Force, "force", false, "with --resume: resume a run of a different version of the spec, reusing only the steps that did not change")
 	cmd.Flags().BoolVar(&o.NoCache, "no-cache", false, "run every step: do not look up cached results (this run's results are still recorded for later runs)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "with --wait or --follow, stop waiting after this long (exit 3; the run goes on); 0 waits for ever")
+	util.AddModeFlag(cmd, &o.Mode)
 	o.PrintFlags.AddFlags(cmd)
 	util.AddDashboardFlag(cmd, &o.Dashboard)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
@@ -200,6 +213,9 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 	}
 	if len(o.Filenames) != 1 {
 		return util.UsageError(o.cmdPath, "run takes exactly one -f FILE (or -f -)")
+	}
+	if err := util.CheckMode(o.cmdPath, o.Mode); err != nil {
+		return err
 	}
 	var err error
 	// pflag gives a string flag the next word even when it is a flag, so
@@ -340,18 +356,32 @@ func (o *Options) Run(ctx context.Context) error {
 		pr.Labels[LabelResumedFrom] = src.run.Name
 	}
 	if o.DryRun == DryRunClient {
-		return o.print(pr)
+		p, err := util.Prepare(ctx, o.ErrOut, nil, res, o.Mode)
+		if err != nil {
+			return err
+		}
+		for _, obj := range p.Objects {
+			if err := o.printObject(obj); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	conn := o.connect(connected)
 	if conn.err != nil {
 		return conn.err
 	}
 	c := conn.clients
-	sent, err := util.ForTarget(ctx, o.ErrOut, conn.target, pr)
+	p, err := util.Prepare(ctx, o.ErrOut, &conn.target, res, o.Mode)
 	if err != nil {
 		return err
 	}
-	created, err := o.create(ctx, c.Tekton, sent)
+	var created *v1.PipelineRun
+	if p.Referenced != nil {
+		created, err = o.createReferenced(ctx, c.Tekton, p)
+	} else {
+		created, err = o.create(ctx, c.Tekton, p.Objects[0])
+	}
 	if err != nil {
 		return err
 	}
@@ -491,6 +521,8 @@ func (o *Options) create(ctx context.Context, tc tekton.Interface, obj runtime.O
 		return nil, err
 	case apierrors.IsForbidden(err):
 		return nil, forbidden(err, o.ns)
+	case webhookTimedOut(err):
+		return nil, webhookTimeout("PipelineRun", budget.Size(obj), err)
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
 		// The spec passed our checks, so the cluster's webhook knows something we do not.
 		if strings.Contains(err.Error(), `matrix requires "enable-api-fields"`) {
@@ -499,6 +531,19 @@ func (o *Options) create(ctx context.Context, tc tekton.Interface, obj runtime.O
 		return nil, fmt.Errorf("the cluster rejected the PipelineRun: %w", err)
 	}
 	return nil, err
+}
+
+// webhookTimedOut reports the apiserver giving up on Tekton's admission
+// webhook (10 s by default): on a busy cluster, a big object takes longer
+// to validate.
+func webhookTimedOut(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "failed calling webhook") && (strings.Contains(msg, "context deadline exceeded") || strings.Contains(msg, "Client.Timeout") || strings.Contains(msg, "timeout"))
+}
+
+func webhookTimeout(kind string, size int, err error) error {
+	//lint:ignore ST1005 the sentence starts with the product's name
+	return fmt.Errorf("Tekton's webhook did not answer in time while validating the %s %s (the apiserver waits 10 s for it; big objects on a busy cluster take longer). Nothing with this name was stored: run again, or send smaller objects with --mode referenced: %w", budget.Human(size), kind, err)
 }
 
 func forbidden(err error, ns string) error {
@@ -534,9 +579,13 @@ func (o *Options) printAs(pr *v1.PipelineRun, api string) error {
 func (o *Options) print(pr *v1.PipelineRun) error {
 	// Typed clients drop apiVersion and kind from what the server returns.
 	pr.TypeMeta = metav1.TypeMeta{APIVersion: v1.SchemeGroupVersion.String(), Kind: "PipelineRun"}
-	obj, err := rendertekton.Unstructured(pr)
+	return o.printObject(pr)
+}
+
+func (o *Options) printObject(obj runtime.Object) error {
+	u, err := rendertekton.Unstructured(obj)
 	if err != nil {
 		return err
 	}
-	return o.printer.PrintObj(obj, o.Out)
+	return o.printer.PrintObj(u, o.Out)
 }

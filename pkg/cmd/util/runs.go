@@ -133,7 +133,7 @@ func CompletePipelines(cf *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 // StepNames lists a run's steps (its tasks, then its finally tasks) in spec order.
 func StepNames(pr *v1.PipelineRun) []string {
 	var out []string
-	if ps := pr.Spec.PipelineSpec; ps != nil {
+	if ps := rendertekton.PipelineSpecOf(pr); ps != nil {
 		for _, t := range ps.Tasks {
 			out = append(out, t.Name)
 		}

@@ -149,7 +149,7 @@ func (o *Options) check(ctx context.Context, doc *spec.Document, params map[stri
 		return rep, err
 	}
 	rep.Valid = true
-	rep.Diagnostics = res.Warnings
+	rep.Diagnostics = append(res.Warnings, compiler.SizeWarnings(res)...)
 	if rep.Diagnostics == nil {
 		rep.Diagnostics = spec.Diagnostics{}
 	}

@@ -25,13 +25,17 @@ func (r *renderer) tektonFanOut(s *model.Step) *model.FanOut {
 // taskName is the pipeline task a step runs as: its own name, or, for an
 // instance Tekton's matrix runs, the fanned-out step's.
 func (r *renderer) taskName(step string) string {
-	for _, s := range r.m.Steps {
-		if s.Name == step {
+	if r.taskNames == nil {
+		// Once per render: looked up for every step's every dependency.
+		r.taskNames = make(map[string]string, len(r.m.Steps))
+		for _, s := range r.m.Steps {
 			if f := r.tektonFanOut(s); f != nil {
-				return f.Step
+				r.taskNames[s.Name] = f.Step
 			}
-			break
 		}
+	}
+	if name, ok := r.taskNames[step]; ok {
+		return name
 	}
 	return step
 }

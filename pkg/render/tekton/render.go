@@ -67,6 +67,8 @@ type renderer struct {
 	m        *model.Model
 	exp      []Explanation
 	reusedBy map[string]*model.Reused
+	// taskNames maps an instance Tekton's matrix runs to its pipeline task.
+	taskNames map[string]string
 }
 
 func (r *renderer) explain(spec string, tekton *field.Path, step, note string) {
