@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mlpipe/kubectl-mlpipe/pkg/budget"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/compiler"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
@@ -130,6 +131,14 @@ func (o *createOptions) run(cmd *cobra.Command, cf *genericclioptions.ConfigFlag
 	run, err := yaml.Marshal(u.Object)
 	if err != nil {
 		return err
+	}
+	// A ConfigMap holds at most 1 MiB (the apiserver's limit on its data).
+	if limit := 1<<20 - 16<<10; len(run) > limit || res.Size.Over != "" {
+		why := res.Size.Over
+		if why == "" {
+			why = fmt.Sprintf("its PipelineRun is %s", budget.Human(len(run)))
+		}
+		return &util.ExitError{Code: util.ExitInvalid, Err: fmt.Errorf("pipeline %s is too big to schedule: %s, and a schedule keeps its run embedded in a ConfigMap (at most 1 MiB). Run it with 'kubectl mlpipe run' (referenced mode) instead, or make it smaller", res.Model.Name, why)}
 	}
 	opts.Namespace, opts.Pipeline, opts.Run = ns, res.Model.Name, run
 	opts.Labels = map[string]string{rendertekton.LabelManagedBy: rendertekton.ManagedBy, rendertekton.LabelPipeline: res.Model.Name}

@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +85,31 @@ func TestCreateRefusesBadInputBeforeAnything(t *testing.T) {
 		if util.Code(err) != util.ExitInvalid || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: got %v (exit %d), want exit 2 naming %q", c.args, err, util.Code(err), c.want)
 		}
+	}
+}
+
+// A pipeline too big for the ConfigMap a schedule keeps its run in is
+// refused before anything, naming the way out.
+func TestCreateRefusesAPipelineTooBigToSchedule(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: mlpipe.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: big}\nspec:\n  image: busybox:1.36\n  steps:\n")
+	for i := 0; i < 14; i++ {
+		fmt.Fprintf(&b, "    - name: s%d\n      script: |\n", i)
+		for k := 0; k < 80*1024; k += 70 {
+			fmt.Fprintf(&b, "        # %d %s\n", i, strings.Repeat("x", 60))
+		}
+	}
+	streams, in, _, _ := genericiooptions.NewTestIOStreams()
+	in.WriteString(b.String())
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
+	cf := genericclioptions.NewConfigFlags(false)
+	cmd := NewCmd(cf, streams)
+	cf.AddFlags(cmd.PersistentFlags())
+	cmd.SetArgs([]string{"create", "big", "-f", "-", "--cron", "@daily", "--dry-run=client"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	err := cmd.Execute()
+	if util.Code(err) != util.ExitInvalid || !strings.Contains(err.Error(), "too big to schedule") || !strings.Contains(err.Error(), "1 MiB") {
+		t.Fatalf("got %v (exit %d)", err, util.Code(err))
 	}
 }
