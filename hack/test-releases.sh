@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 RELEASES=${TEKTON_RELEASES:-v0.38.3 v0.50.5}
 # Every example to its end, GPU placement, the unschedulable diagnosis, a
 # failing step, describe, logs, list, cancel, and what each release refuses.
-CORE='^(TestExamplesSucceedOnTheirNodes|TestTrainingGPUStepOnGPUNode|TestGPUWithoutTolerationIsUnschedulable|TestRunCreatesOneRun|TestRunWaitTrainingSucceeds|TestRunWaitFailingStep|TestRunWaitReportsUnschedulableAndTimesOut|TestLogs|TestListRunsOfTwoPipelines|TestCancelEndsARun|TestRunNamesAsKubectlPrintsThem|TestRunFitsTheClusterRelease|TestDoctor.*)$'
+CORE='^(TestExamplesSucceedOnTheirNodes|TestTrainingGPUStepOnGPUNode|TestGPUWithoutTolerationIsUnschedulable|TestRunCreatesOneRun|TestRunWaitTrainingSucceeds|TestRunWaitFailingStep|TestRunWaitReportsUnschedulableAndTimesOut|TestLogs|TestListRunsOfTwoPipelines|TestCancelEndsARun|TestRunNamesAsKubectlPrintsThem|TestRunFitsTheClusterRelease|TestReferencedModeLifecycle|TestDoctor.*)$'
 
 set -- $RELEASES
 i=0 n=$#

@@ -45,6 +45,7 @@ func countLabelled(t *testing.T, ns, resource, pipeline string) int {
 // writes no Task again; delete sweeps the Pipeline and Tasks once no run
 // refers to them.
 func TestReferencedModeLifecycle(t *testing.T) {
+	t.Parallel()
 	ns := namespace(t)
 	spec := bigSpec("bigref", 16, 90*1024)
 	first := mlpipe(t, spec, "run", "-n", ns, "-f", "-", "--wait", "--timeout", "4m", "-o", "name")
@@ -114,6 +115,7 @@ func TestReferencedModeLifecycle(t *testing.T) {
 // written; a run sent embedded over the budget (--mode embedded) is named
 // by Tekton's own warning instead of sitting at Pending.
 func TestSizeLimits(t *testing.T) {
+	t.Parallel()
 	ns := namespace(t)
 	huge := bigSpec("huge", 1, 200*1024)
 	for _, verb := range []string{"validate", "run"} {
@@ -131,7 +133,7 @@ func TestSizeLimits(t *testing.T) {
 	if !strings.Contains(v.Stderr, "warning: spec.steps: the run would be") || !strings.Contains(v.Stderr, "referenced mode") {
 		t.Errorf("validate over the budget:\n%s", v.Stderr)
 	}
-	r := mlpipe(t, over, "run", "-n", ns, "-f", "-", "--mode", "embedded", "--wait", "--timeout", "90s")
+	r := mlpipe(t, over, "run", "-n", ns, "-f", "-", "--mode", "embedded", "--wait", "--timeout", "45s")
 	if r.Code == 0 {
 		t.Fatalf("an embedded run over the budget succeeded:\n%s", tail(r.Stderr, 20))
 	}
