@@ -51,10 +51,9 @@ type Object interface {
 func Reference(embedded *v1.PipelineRun) *Referenced {
 	pr := embedded.DeepCopy()
 	pipeline := pr.Labels[LabelPipeline]
-	labels := map[string]string{}
-	for k, v := range pr.Labels {
-		labels[k] = v
-	}
+	// Only labels every run of the spec shares: Tekton copies a Task's and a
+	// Pipeline's labels onto the TaskRuns of every run that uses them.
+	labels := map[string]string{LabelPipeline: pipeline, LabelManagedBy: ManagedBy}
 	out := &Referenced{Run: pr}
 	ps := pr.Spec.PipelineSpec
 	pr.Spec.PipelineSpec = nil
