@@ -48,6 +48,15 @@ func TestReferencedModeLifecycle(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t)
 	spec := bigSpec("bigref", 16, 90*1024)
+	// A server dry run sends every object through the apiserver and
+	// Tekton's webhook, and stores none.
+	dry := must(t, mlpipe(t, spec, "run", "-n", ns, "-f", "-", "--dry-run=server", "-o", "name"), "run --dry-run=server")
+	if !strings.Contains(dry.Stderr, "would create (server dry run) 16 of 16 Tasks") {
+		t.Errorf("server dry run:\n%s", dry.Stderr)
+	}
+	if got := countLabelled(t, ns, "tasks.tekton.dev", "bigref") + countLabelled(t, ns, "pipelines.tekton.dev", "bigref") + countLabelled(t, ns, "pipelineruns.tekton.dev", "bigref"); got != 0 {
+		t.Fatalf("a server dry run stored %d objects", got)
+	}
 	first := mlpipe(t, spec, "run", "-n", ns, "-f", "-", "--wait", "--timeout", "4m", "-o", "name")
 	if first.Code != 0 {
 		t.Fatalf("run --wait: exit %d\n%s", first.Code, tail(first.Stderr, 30))

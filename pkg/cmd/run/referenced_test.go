@@ -127,3 +127,34 @@ func TestWebhookTimeoutIsExplained(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A write that fails part-way leaves only content-named Tasks, and the next
+// run writes only what is missing.
+func TestReferencedModeResumesAfterAFailedWrite(t *testing.T) {
+	tc := tektonfake.NewSimpleClientset()
+	fail := true
+	tc.PrependReactor("create", "pipelines", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if fail {
+			return true, nil, errors.New("the apiserver is gone")
+		}
+		return false, nil, nil
+	})
+	if _, err := runCmd(t, sweepSpec, withTekton(tc), "--mode", "referenced"); err == nil {
+		t.Fatal("the run was created without its Pipeline")
+	}
+	if got := strings.Join(creates(tc), ","); got != "task,task,pipeline" {
+		t.Fatalf("writes %s", got)
+	}
+	runs, _ := tc.TektonV1().PipelineRuns("ml").List(t.Context(), metav1.ListOptions{})
+	if len(runs.Items) != 0 {
+		t.Fatal("a run was stored")
+	}
+	fail = false
+	tc.ClearActions()
+	if _, err := runCmd(t, sweepSpec, withTekton(tc), "--mode", "referenced"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(creates(tc), ","); got != "pipeline,pipelinerun" {
+		t.Errorf("the second attempt wrote %s, want only the Pipeline and the run", got)
+	}
+}
