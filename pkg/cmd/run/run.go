@@ -98,9 +98,9 @@ func newCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStream
 		Use:   "run -f FILE [-p name=value]... [--dry-run=none|client|server] [-o yaml|json|name|...]",
 		Short: "Create a run of a pipeline on the cluster",
 		Long: `Run validates and renders a pipeline spec like 'render', then creates its PipelineRun
-with one API write (referenced mode, below, writes its Tasks and Pipeline first). The run is named <pipeline>-<random suffix>, chosen on the client,
-so a create retried after a lost response finds its own run instead of starting a
-second one.
+with one API write (referenced mode, below, writes its Tasks and Pipeline first). The
+run is named <pipeline>-<random suffix>, chosen on the client, so a create retried
+after a lost response finds its own run instead of starting a second one.
 
 The namespace comes from -n, else the spec's metadata.namespace, else the context's.
 
@@ -538,7 +538,7 @@ func (o *Options) create(ctx context.Context, tc tekton.Interface, obj runtime.O
 // to validate.
 func webhookTimedOut(err error) bool {
 	msg := err.Error()
-	return strings.Contains(msg, "failed calling webhook") && (strings.Contains(msg, "context deadline exceeded") || strings.Contains(msg, "Client.Timeout") || strings.Contains(msg, "timeout"))
+	return strings.Contains(msg, "failed calling webhook") && (strings.Contains(msg, "context deadline exceeded") || strings.Contains(msg, "Client.Timeout exceeded"))
 }
 
 func webhookTimeout(kind string, size int, err error) error {
