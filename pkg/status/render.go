@@ -205,6 +205,9 @@ func Transitions(prev *Run, cur Run, now time.Time, st Style) []string {
 		}
 		out = append(out, line)
 	}
+	if cur.Warning != "" && !cur.Done() && (prev == nil || prev.Warning != cur.Warning) {
+		out = append(out, at+" "+cur.Name+" — Tekton warns "+oneLine(cur.Warning))
+	}
 	if cur.Done() && (prev == nil || !prev.Done()) {
 		out = append(out, at+" "+ProgressLine(cur, now, st))
 	}

@@ -438,6 +438,12 @@ func TestRunWarningEventIsShown(t *testing.T) {
 	if line := ProgressLine(r, t0, Style{}); !strings.Contains(line, "Tekton warns UpdateFailed: UpdateFailed happened") {
 		t.Errorf("progress line: %s", line)
 	}
+	if lines := Transitions(nil, r, t0, Style{}); len(lines) == 0 || !strings.Contains(lines[len(lines)-1], "churn-x7k2p — Tekton warns UpdateFailed") {
+		t.Errorf("transitions: %q", lines)
+	}
+	if lines := Transitions(&r, r, t0, Style{}); len(lines) != 0 {
+		t.Errorf("the same warning said again: %q", lines)
+	}
 	var b bytes.Buffer
 	Describe(&b, r, t0, Style{})
 	if !regexp.MustCompile(`Warning:\s+UpdateFailed: UpdateFailed happened`).MatchString(b.String()) {
