@@ -40,7 +40,7 @@ test-e2e: ## End-to-end tests on the local cluster (started and stopped if it is
 	go test -tags e2e -count=1 -timeout 60m -parallel 6 -v ./test/e2e/
 
 .PHONY: test-e2e-releases
-test-e2e-releases: ## The core e2e cases on Tekton v0.38.3 and v0.50.5 (KWOK nodes; TEKTON_RELEASES overrides)
+test-e2e-releases: ## The core e2e cases on Tekton v0.38.3, the oldest supported (KWOK nodes; TEKTON_RELEASES overrides)
 	hack/test-releases.sh
 
 .PHONY: test-matrix
