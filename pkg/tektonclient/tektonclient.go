@@ -82,15 +82,8 @@ func (v *v1Client) PipelineRuns(ns string) tektonv1.PipelineRunInterface {
 				return tektonapi.ToV1beta1(context.Background(), pr)
 			},
 			upList: func(l *v1beta1.PipelineRunList) (*v1.PipelineRunList, error) {
-				out := &v1.PipelineRunList{ListMeta: l.ListMeta, Items: make([]v1.PipelineRun, len(l.Items))}
-				for i := range l.Items {
-					pr, err := tektonapi.PipelineRunToV1(context.Background(), &l.Items[i])
-					if err != nil {
-						return nil, err
-					}
-					out.Items[i] = *pr
-				}
-				return out, nil
+				items, err := upItems(l.Items, tektonapi.PipelineRunToV1)
+				return &v1.PipelineRunList{ListMeta: l.ListMeta, Items: items}, err
 			},
 		},
 		mode: v.c.mode,
@@ -110,15 +103,8 @@ func (v *v1Client) TaskRuns(ns string) tektonv1.TaskRunInterface {
 				return out, out.ConvertFrom(context.Background(), tr.DeepCopy())
 			},
 			upList: func(l *v1beta1.TaskRunList) (*v1.TaskRunList, error) {
-				out := &v1.TaskRunList{ListMeta: l.ListMeta, Items: make([]v1.TaskRun, len(l.Items))}
-				for i := range l.Items {
-					tr, err := tektonapi.TaskRunToV1(context.Background(), &l.Items[i])
-					if err != nil {
-						return nil, err
-					}
-					out.Items[i] = *tr
-				}
-				return out, nil
+				items, err := upItems(l.Items, tektonapi.TaskRunToV1)
+				return &v1.TaskRunList{ListMeta: l.ListMeta, Items: items}, err
 			},
 		},
 		mode: v.c.mode,
@@ -137,15 +123,8 @@ func (v *v1Client) Pipelines(ns string) tektonv1.PipelineInterface {
 				return tektonapi.PipelineToV1beta1(context.Background(), p)
 			},
 			upList: func(l *v1beta1.PipelineList) (*v1.PipelineList, error) {
-				out := &v1.PipelineList{ListMeta: l.ListMeta, Items: make([]v1.Pipeline, len(l.Items))}
-				for i := range l.Items {
-					p, err := tektonapi.PipelineToV1(context.Background(), &l.Items[i])
-					if err != nil {
-						return nil, err
-					}
-					out.Items[i] = *p
-				}
-				return out, nil
+				items, err := upItems(l.Items, tektonapi.PipelineToV1)
+				return &v1.PipelineList{ListMeta: l.ListMeta, Items: items}, err
 			},
 		},
 		mode: v.c.mode,
@@ -164,19 +143,25 @@ func (v *v1Client) Tasks(ns string) tektonv1.TaskInterface {
 				return tektonapi.TaskToV1beta1(context.Background(), t)
 			},
 			upList: func(l *v1beta1.TaskList) (*v1.TaskList, error) {
-				out := &v1.TaskList{ListMeta: l.ListMeta, Items: make([]v1.Task, len(l.Items))}
-				for i := range l.Items {
-					t, err := tektonapi.TaskToV1(context.Background(), &l.Items[i])
-					if err != nil {
-						return nil, err
-					}
-					out.Items[i] = *t
-				}
-				return out, nil
+				items, err := upItems(l.Items, tektonapi.TaskToV1)
+				return &v1.TaskList{ListMeta: l.ListMeta, Items: items}, err
 			},
 		},
 		mode: v.c.mode,
 	}
+}
+
+// upItems converts the items of a v1beta1 list to v1.
+func upItems[TB, T1 any](in []TB, up func(context.Context, *TB) (*T1, error)) ([]T1, error) {
+	out := make([]T1, len(in))
+	for i := range in {
+		o, err := up(context.Background(), &in[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = *o
+	}
+	return out, nil
 }
 
 // statusless is a generated client of a kind without a status subresource.

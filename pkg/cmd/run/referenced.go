@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
@@ -91,6 +92,24 @@ func (o *Options) createAll(ctx context.Context, tc tekton.Interface, objs []run
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	var written atomic.Int64
+	if len(objs) >= 50 {
+		// A thousand Tasks take seconds: say how far along the writes are.
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			t := time.NewTicker(2 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					fmt.Fprintf(o.ErrOut, "Referenced mode: writing Tasks, %d/%d\n", written.Load(), len(objs))
+				}
+			}
+		}()
+	}
 	n := min(taskWriters, len(objs))
 	for range n {
 		wg.Add(1)
@@ -105,6 +124,7 @@ func (o *Options) createAll(ctx context.Context, tc tekton.Interface, objs []run
 					once.Do(func() { firstErr = err; cancel() })
 					return
 				}
+				written.Add(1)
 			}
 		}()
 	}

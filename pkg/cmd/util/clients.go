@@ -9,6 +9,12 @@ import (
 	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
+// Client-side rate limit of every client the plugin makes.
+const (
+	clientQPS   = 100
+	clientBurst = 200
+)
+
 // TektonClient builds a Tekton clientset and resolves the namespace from
 // the connection flags: -n, else the context's namespace, else default.
 func TektonClient(cf *genericclioptions.ConfigFlags) (tekton.Interface, string, error) {
@@ -35,6 +41,12 @@ func NewClients(cf *genericclioptions.ConfigFlags) (*Clients, error) {
 	cfg, err := cf.ToRESTConfig()
 	if err != nil {
 		return nil, err
+	}
+	// client-go's default of 5 requests a second (burst 10) would spend
+	// 200 s writing the 1,000 Tasks of a big referenced run; the apiserver's
+	// own priority and fairness guards it, as it does from kubectl.
+	if cfg.QPS == 0 && cfg.Burst == 0 {
+		cfg.QPS, cfg.Burst = clientQPS, clientBurst
 	}
 	tc, err := tekton.NewForConfig(cfg)
 	if err != nil {
