@@ -21,28 +21,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=${RUNS:-20}
-export KUBECONFIG=${MLPIPE_CLUSTER_DIR:-/tmp/mlpipe-cluster}/kubeconfig
-tmp=$(mktemp -d)
-started=
-ns=mlpipe-bench-doctor-$$
-cleanup() {
-	kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-	[ -n "$started" ] && make -s cluster-down >&2
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-if ! bash test/cluster/status.sh >/dev/null 2>&1; then
-	echo "# starting the local cluster" >&2
-	make -s cluster-up >&2
-	started=1
-fi
-# As released: stripped (.goreleaser.yaml, make build).
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/kubectl-mlpipe" ./cmd/kubectl-mlpipe
-export PATH="$tmp:$PATH"
-kubectl create namespace "$ns" >/dev/null
+. hack/bench-lib.sh
+bench_setup bench-doctor
 kubectl -n "$ns" create secret generic s3-creds --from-literal=secret=not-a-real-secret >/dev/null
-for _ in $(seq 50); do kubectl -n "$ns" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.1; done
 spec=examples/training.yaml
 
 same_reads() {

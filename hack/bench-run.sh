@@ -14,31 +14,10 @@ cd "$(dirname "$0")/.."
 
 runs=${RUNS:-20}
 concurrent=${CONCURRENT:-20}
-export KUBECONFIG=${MLPIPE_CLUSTER_DIR:-/tmp/mlpipe-cluster}/kubeconfig
-tmp=$(mktemp -d)
-started=
-cleanup() {
-	kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-	[ -n "$started" ] && make -s cluster-down >&2
-	rm -rf "$tmp"
-}
-ns=mlpipe-bench-$$
-trap cleanup EXIT
-
-if ! bash test/cluster/status.sh >/dev/null 2>&1; then
-	echo "# starting the local cluster" >&2
-	make -s cluster-up >&2
-	started=1
-fi
-echo "# building kubectl-mlpipe and runperf in $tmp" >&2
-# As released: stripped (.goreleaser.yaml, make build).
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/kubectl-mlpipe" ./cmd/kubectl-mlpipe
+. hack/bench-lib.sh
+bench_setup bench
 CGO_ENABLED=0 go build -o "$tmp/runperf" ./hack/runperf
-export PATH="$tmp:$PATH"
-kubectl create namespace "$ns" >/dev/null
 kubectl -n "$ns" create secret generic s3-creds --from-literal=secret=not-a-real-secret >/dev/null
-# Let the namespace's default ServiceAccount appear before the first run.
-for _ in $(seq 50); do kubectl -n "$ns" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.1; done
 
 echo "# $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg); kubectl $(kubectl version --client -o json | sed -n 's/.*"gitVersion": "\(.*\)".*/\1/p' | head -1)"
 echo

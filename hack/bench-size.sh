@@ -22,27 +22,9 @@ cd "$(dirname "$0")/.."
 sizes=${SIZES:-"56000 64000 70000 74000 78000 86000 94000"}
 shapes=${SHAPES:-"1000/layered/0 1000/layered/1024 2000/fan/0 1000/linear/0"}
 wait=${WAIT:-90s}
-export KUBECONFIG=${MLPIPE_CLUSTER_DIR:-/tmp/mlpipe-cluster}/kubeconfig
-tmp=$(mktemp -d)
-started=
-ns=mlpipe-bench-size-$$
-cleanup() {
-	kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-	[ -n "$started" ] && make -s cluster-down >&2
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-if ! bash test/cluster/status.sh >/dev/null 2>&1; then
-	echo "# starting the local cluster" >&2
-	make -s cluster-up >&2
-	started=1
-fi
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/kubectl-mlpipe" ./cmd/kubectl-mlpipe
+. hack/bench-lib.sh
+bench_setup bench-size
 go build -o "$tmp/bigspec" ./hack/bigspec
-export PATH="$tmp:$PATH"
-kubectl create namespace "$ns" >/dev/null
-for _ in $(seq 50); do kubectl -n "$ns" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.1; done
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; Tekton $(kubectl -n tekton-pipelines get configmap pipelines-info -o jsonpath='{.data.version}' 2>/dev/null)"
 echo
