@@ -80,6 +80,14 @@ func run(m *testing.M) (code int) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		// A cluster whose processes were killed (a CI job or session that
+		// ended mid-run) leaves its changes on the host; its own cluster-down
+		// puts them back, so that comes before the snapshot, or the snapshot
+		// would record the leftovers as the host's state.
+		if err := makeTarget("cluster-down"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		before := filepath.Join(tmp, "host-before")
 		if err := hostcheck("snapshot", before); err != nil {
 			fmt.Fprintf(os.Stderr, "hostcheck snapshot: %v\n", err)
