@@ -68,6 +68,8 @@ type Estimate struct {
 	Stored int
 	// Tasks is the number of TaskRuns the run creates.
 	Tasks int
+	// Steps are the pipeline tasks of an embedded run, measured.
+	Steps []Step
 }
 
 // Fits reports whether the prediction is within Safe.
@@ -75,22 +77,78 @@ func (e Estimate) Fits() bool { return e.Stored <= Safe }
 
 // Run predicts the stored size of pr. pipelineSpec is the spec Tekton will
 // copy into the status: pr's own, or the referenced Pipeline's (nil: pr's).
+// An embedded run is marshalled once, a task and a taskRunSpec at a time, so
+// its steps are measured too (Estimate.Steps).
 func Run(pr *v1.PipelineRun, pipelineSpec *v1.PipelineSpec) Estimate {
 	ps := pipelineSpec
 	if ps == nil {
 		ps = pr.Spec.PipelineSpec
 	}
-	e := Estimate{Sent: Size(pr)}
-	if ps == nil {
+	if ps == nil || ps != pr.Spec.PipelineSpec {
+		e := Estimate{Sent: Size(pr)}
+		if ps != nil {
+			e.count(pr, ps)
+			e.Stored += Size(ps)
+		}
 		return e
 	}
+	var e Estimate
+	pod := map[string]int{}
+	trs := make([]int, len(pr.Spec.TaskRunSpecs))
+	for i := range pr.Spec.TaskRunSpecs {
+		trs[i] = Size(&pr.Spec.TaskRunSpecs[i])
+		pod[pr.Spec.TaskRunSpecs[i].PipelineTaskName] += trs[i]
+	}
+	lists := *ps
+	lists.Tasks, lists.Finally = nil, nil
+	psBytes := Size(&lists)
+	for _, l := range []struct {
+		name  string
+		tasks []v1.PipelineTask
+	}{{"tasks", ps.Tasks}, {"finally", ps.Finally}} {
+		sizes := make([]int, len(l.tasks))
+		for i := range l.tasks {
+			sizes[i] = Size(&l.tasks[i])
+			e.Steps = append(e.Steps, Step{Name: l.tasks[i].Name, Spec: sizes[i], Pod: pod[l.tasks[i].Name]})
+		}
+		psBytes = withList(psBytes, l.name, sizes)
+	}
+	// The run around an empty pipeline spec ({}) and no taskRunSpecs: the
+	// spec keeps a field, so the list that is added back needs its comma.
+	rest := *pr
+	rest.Spec.PipelineSpec, rest.Spec.TaskRunSpecs = &v1.PipelineSpec{}, nil
+	e.Sent = withList(Size(&rest)-len(`{}`)+psBytes, "taskRunSpecs", trs)
+	e.count(pr, ps)
+	e.Stored += psBytes
+	return e
+}
+
+// withList is the size of an object of obj bytes once a list field with
+// items of the given sizes is added to it (nothing when there are none).
+func withList(obj int, field string, items []int) int {
+	if len(items) == 0 {
+		return obj
+	}
+	n := obj + len(`"`+field+`":[]`) + len(items) - 1
+	for _, s := range items {
+		n += s
+	}
+	if obj > len(`{}`) {
+		n += len(`,`)
+	}
+	return n
+}
+
+// count adds to e.Stored what Tekton writes besides the pipeline spec copy:
+// a child reference per TaskRun and the fixed status.
+func (e *Estimate) count(pr *v1.PipelineRun, ps *v1.PipelineSpec) {
 	run := len(pr.Name)
 	if run == 0 {
 		run = len(pr.GenerateName) + 5
 	}
 	children := 0
-	for _, list := range [][]v1.PipelineTask{ps.Tasks, ps.Finally} {
-		for _, t := range list {
+	for _, tasks := range [][]v1.PipelineTask{ps.Tasks, ps.Finally} {
+		for _, t := range tasks {
 			n := 1
 			if t.IsMatrixed() {
 				n = t.Matrix.CountCombinations()
@@ -100,52 +158,37 @@ func Run(pr *v1.PipelineRun, pipelineSpec *v1.PipelineSpec) Estimate {
 			children += n * (childReference + run + 1 + 2*len(t.Name) + 4)
 		}
 	}
-	e.Stored = e.Sent + Size(ps) + children + fixedStatus
-	return e
+	e.Stored = e.Sent + children + fixedStatus
 }
 
-// Step is one pipeline task's TaskRun, predicted.
+// Step is one pipeline task of an embedded run, measured.
 type Step struct {
 	Name string
-	// Stored is the TaskRun once Tekton has written its status: its task
-	// spec is there once (referenced) or twice (embedded: in spec and status).
-	Stored int
+	// Spec is the pipeline task (task spec, params, name, order) and Pod
+	// its taskRunSpecs entries, as JSON bytes.
+	Spec, Pod int
 }
 
-// Steps predicts the TaskRun of every pipeline task of an embedded run, in
-// the given mode, in spec order.
-func Steps(pr *v1.PipelineRun, referenced bool) []Step {
-	ps := pr.Spec.PipelineSpec
-	if ps == nil {
-		return nil
+// TaskRun predicts the stored size of the step's TaskRun once Tekton has
+// written its status: the task spec is there once (referenced) or twice
+// (embedded: in spec and status).
+func (s Step) TaskRun(referenced bool) int {
+	n := s.Spec + s.Pod + taskRunOverhead
+	if !referenced {
+		n += s.Spec
 	}
+	return n
+}
+
+// Over lists the steps whose TaskRun would be over limit.
+func (e Estimate) Over(limit int, referenced bool) []Step {
 	var out []Step
-	for _, list := range [][]v1.PipelineTask{ps.Tasks, ps.Finally} {
-		for _, t := range list {
-			spec := 0
-			if t.TaskSpec != nil {
-				spec = Size(t.TaskSpec)
-			}
-			n := spec + Size(t.Params) + taskRunOverhead
-			if tpl := taskRunSpec(pr, t.Name); tpl != nil {
-				n += Size(tpl)
-			}
-			if !referenced {
-				n += spec
-			}
-			out = append(out, Step{Name: t.Name, Stored: n})
+	for _, s := range e.Steps {
+		if s.TaskRun(referenced) > limit {
+			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func taskRunSpec(pr *v1.PipelineRun, name string) *v1.PipelineTaskRunSpec {
-	for i := range pr.Spec.TaskRunSpecs {
-		if pr.Spec.TaskRunSpecs[i].PipelineTaskName == name {
-			return &pr.Spec.TaskRunSpecs[i]
-		}
-	}
-	return nil
 }
 
 // Human writes n bytes as kubectl users read sizes: 1.2 MiB, 380 KiB, 512 B.

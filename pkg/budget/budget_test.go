@@ -33,10 +33,8 @@ func TestRunPrediction(t *testing.T) {
 	if e2 := Run(pr, nil); e2.Tasks != 12 {
 		t.Errorf("a matrix of 3 counts %d TaskRuns in all, want 12", e2.Tasks)
 	}
-	steps := Steps(pr, false)
-	ref := Steps(pr, true)
-	if len(steps) != 10 || steps[1].Stored-ref[1].Stored < 1000 {
-		t.Errorf("embedded TaskRuns hold the task spec twice: %+v vs %+v", steps[1], ref[1])
+	if len(e.Steps) != 10 || e.Steps[1].TaskRun(false)-e.Steps[1].TaskRun(true) < 1000 {
+		t.Errorf("embedded TaskRuns hold the task spec twice: %+v", e.Steps)
 	}
 }
 
@@ -45,5 +43,49 @@ func TestHuman(t *testing.T) {
 		if got := Human(n); got != want {
 			t.Errorf("Human(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// Run marshals an embedded pipeline spec once; what it counts as sent must
+// still be exactly the run's JSON, whatever else the spec holds.
+func TestRunSentIsExact(t *testing.T) {
+	pr := &v1.PipelineRun{}
+	pr.Name = "p-abcde"
+	pr.Spec.PipelineSpec = &v1.PipelineSpec{Tasks: []v1.PipelineTask{{Name: "a", TaskSpec: &v1.EmbeddedTask{TaskSpec: v1.TaskSpec{Steps: []v1.Step{{Script: "echo hi"}}}}}}}
+	if e := Run(pr, nil); e.Sent != Size(pr) || e.Stored <= 2*Size(pr.Spec.PipelineSpec) {
+		t.Errorf("spec with only a pipelineSpec: sent %d, JSON is %d bytes; stored %d", e.Sent, Size(pr), e.Stored)
+	}
+	pr.Spec.TaskRunSpecs = []v1.PipelineTaskRunSpec{{PipelineTaskName: "a", ServiceAccountName: "sa"}}
+	pr.Labels = map[string]string{"x": "y"}
+	if e := Run(pr, nil); e.Sent != Size(pr) {
+		t.Errorf("spec with taskRunSpecs: sent %d, JSON is %d bytes", e.Sent, Size(pr))
+	}
+	ref := &v1.PipelineRun{}
+	ref.Name = "p-abcde"
+	ref.Spec.PipelineRef = &v1.PipelineRef{Name: "p-1234abcd"}
+	if e := Run(ref, pr.Spec.PipelineSpec); e.Sent != Size(ref) || e.Stored < e.Sent+Size(pr.Spec.PipelineSpec) {
+		t.Errorf("referenced: %+v", e)
+	}
+}
+
+// Over names the steps over a limit, with their pod settings counted.
+func TestOver(t *testing.T) {
+	pr := &v1.PipelineRun{}
+	pr.GenerateName = "p-"
+	pr.Spec.PipelineSpec = &v1.PipelineSpec{}
+	for i, n := range []int{1000, 50000, 1000} {
+		pr.Spec.PipelineSpec.Tasks = append(pr.Spec.PipelineSpec.Tasks, v1.PipelineTask{Name: string(rune('a' + i)), TaskSpec: &v1.EmbeddedTask{TaskSpec: v1.TaskSpec{Steps: []v1.Step{{Script: strings.Repeat("x", n)}}}}})
+	}
+	pr.Spec.TaskRunSpecs = []v1.PipelineTaskRunSpec{{PipelineTaskName: "c", ServiceAccountName: strings.Repeat("s", 60000)}}
+	e := Run(pr, nil)
+	var names []string
+	for _, s := range e.Over(40000, true) {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "b,c" {
+		t.Errorf("over 40000 bytes: %v, want b (its script) and c (its pod settings)", names)
+	}
+	if len(e.Over(200000, false)) != 0 {
+		t.Errorf("nothing is over 200000 bytes: %+v", e.Over(200000, false))
 	}
 }

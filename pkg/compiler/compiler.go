@@ -37,6 +37,8 @@ type Options struct {
 	// ExpandMatrix expands every fan-out on the client, for clusters whose
 	// Tekton refuses its (beta) matrix.
 	ExpandMatrix bool
+	// Explain fills Result.Explain (render --explain).
+	Explain bool
 }
 
 // Check validates doc and returns its diagnostics, errors and warnings together.
@@ -63,8 +65,9 @@ func Compile(ctx context.Context, doc *spec.Document, opts Options) (*Result, er
 	if opts.ExpandMatrix {
 		m.ExpandAllMatrices("--expand-matrix")
 	}
-	pr, exp := tekton.Render(m, tekton.Options{Name: opts.Name})
-	if err := checkSteps(doc, m, pr); err != nil {
+	pr, exp := tekton.Render(m, tekton.Options{Name: opts.Name, Explain: opts.Explain})
+	size := sizeOf(pr)
+	if err := checkSteps(doc, m, pr, size.Embedded); err != nil {
 		return nil, err
 	}
 	if !opts.SkipTektonValidation {
@@ -72,13 +75,13 @@ func Compile(ctx context.Context, doc *spec.Document, opts Options) (*Result, er
 			return nil, err
 		}
 	}
-	return &Result{Doc: doc, Model: m, PipelineRun: pr, Explain: exp, Warnings: ds.Warnings(), Size: sizeOf(pr)}, nil
+	return &Result{Doc: doc, Model: m, PipelineRun: pr, Explain: exp, Warnings: ds.Warnings(), Size: size}, nil
 }
 
 // Rerender renders res.Model again, after pkg/reuse marked the steps that
 // will not run, and checks the result with Tekton's validation.
 func Rerender(ctx context.Context, res *Result, opts Options) error {
-	pr, exp := tekton.Render(res.Model, tekton.Options{Name: opts.Name})
+	pr, exp := tekton.Render(res.Model, tekton.Options{Name: opts.Name, Explain: opts.Explain})
 	if !opts.SkipTektonValidation {
 		if err := tektonvalidate.PipelineRun(ctx, pr); err != nil {
 			return err

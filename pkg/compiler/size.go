@@ -43,18 +43,19 @@ func sizeOf(pr *v1.PipelineRun) Size {
 			budget.Human(s.Embedded.Stored), budget.Human(s.Embedded.Sent), s.Embedded.Tasks, budget.Human(budget.Safe))
 		return s
 	}
-	for _, st := range budget.Steps(pr, false) {
-		if st.Stored > budget.Safe {
-			s.Over = fmt.Sprintf("step %s's TaskRun would be %s embedded (Tekton stores its task spec twice), over the %s budget for one object", st.Name, budget.Human(st.Stored), budget.Human(budget.Safe))
-			return s
-		}
+	if over := s.Embedded.Over(budget.Safe, false); len(over) > 0 {
+		s.Over = fmt.Sprintf("step %s's TaskRun would be %s embedded (Tekton stores its task spec twice), over the %s budget for one object", over[0].Name, budget.Human(over[0].TaskRun(false)), budget.Human(budget.Safe))
 	}
 	return s
 }
 
 // checkSteps refuses a step whose TaskRun cannot be stored in any mode: its
 // task spec, params and pod settings alone are over the object limit.
-func checkSteps(doc *spec.Document, m *model.Model, pr *v1.PipelineRun) error {
+func checkSteps(doc *spec.Document, m *model.Model, pr *v1.PipelineRun, e budget.Estimate) error {
+	over := e.Over(budget.Object, true)
+	if len(over) == 0 {
+		return nil
+	}
 	paths := map[string]*field.Path{}
 	for _, s := range m.All() {
 		name := s.Name
@@ -69,17 +70,14 @@ func checkSteps(doc *spec.Document, m *model.Model, pr *v1.PipelineRun) error {
 		}
 	}
 	var errs field.ErrorList
-	for _, st := range budget.Steps(pr, true) {
-		if st.Stored <= budget.Object {
-			continue
-		}
+	for _, st := range over {
 		p := paths[st.Name]
 		if p == nil {
 			p = field.NewPath("spec", "steps")
 		}
 		errs = append(errs, &field.Error{Type: field.ErrorTypeTooLong, Field: p.String(), BadValue: field.OmitValueType{},
 			Detail: fmt.Sprintf("step %s's TaskRun would be %s, over the %s the cluster stores in one object (etcd's limit): make its script, env, args or params smaller, or pass data through files",
-				st.Name, budget.Human(st.Stored), budget.Human(budget.Object))})
+				st.Name, budget.Human(st.TaskRun(true)), budget.Human(budget.Object))})
 	}
 	if len(errs) == 0 {
 		return nil

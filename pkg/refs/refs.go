@@ -4,7 +4,6 @@ package refs
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -47,16 +46,77 @@ type Ref struct {
 }
 
 // Our namespaces; any other $(...) (a shell command substitution, a Tekton
-// $(context...) variable) is left alone, as Tekton itself does.
-var refPattern = regexp.MustCompile(`\$\((params|steps|outputs|workspace|run|matrix|tasks|results|workspaces)\.([^()\s]*)\)`)
+// $(context...) variable) is left alone, as Tekton itself does. A reference
+// is $(NS.BODY) where BODY has no parenthesis or white space; refs_test.go
+// holds the same grammar as regular expressions and checks the scanner
+// against them. The scanner is what every spec string goes through, twice
+// (validation and model), so it avoids the regexp engine.
+var namespaces = []string{"params", "steps", "outputs", "workspace", "run", "matrix", "tasks", "results", "workspaces"}
 
-var (
-	nameRe      = `[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?`
-	paramRe     = regexp.MustCompile(`^params\.(` + nameRe + `)$`)
-	stepOutRe   = regexp.MustCompile(`^steps\.(` + nameRe + `)\.outputs\.(` + nameRe + `)(\[\*\])?$`)
-	matrixRe    = regexp.MustCompile(`^matrix\.(` + nameRe + `)$`)
-	outputPthRe = regexp.MustCompile(`^outputs\.(` + nameRe + `)\.path$`)
-)
+// scan calls fn with each reference in s, leftmost first and not
+// overlapping: where it starts, its text and its body (NS.REST).
+func scan(s string, fn func(start int, text, body string)) {
+	for i := 0; i+2 < len(s); {
+		j := strings.Index(s[i:], "$(")
+		if j < 0 {
+			return
+		}
+		i += j
+		if end := refAt(s, i); end > 0 {
+			fn(i, s[i:end], s[i+2:end-1])
+			i = end
+			continue
+		}
+		i++
+	}
+}
+
+// refAt is the end of the reference that starts at s[i] ("$("), or 0.
+func refAt(s string, i int) int {
+	rest := s[i+2:]
+	for _, ns := range namespaces {
+		if len(rest) <= len(ns) || rest[:len(ns)] != ns || rest[len(ns)] != '.' {
+			continue
+		}
+		for k := len(ns) + 1; k < len(rest); k++ {
+			switch rest[k] {
+			case ')':
+				return i + 2 + k + 1
+			case '(', ' ', '\t', '\n', '\f', '\r':
+				return 0
+			}
+		}
+		return 0
+	}
+	return 0
+}
+
+// isName is a step, param, output or matrix key name as references write it:
+// letters and digits, with -_ inside.
+func isName(s string) bool {
+	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if c := s[i]; !alnum(c) && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// nameBetween returns the name in body = prefix + NAME + suffix, if it is one.
+func nameBetween(body, prefix, suffix string) (string, bool) {
+	if !strings.HasPrefix(body, prefix) || !strings.HasSuffix(body, suffix) || len(body) < len(prefix)+len(suffix) {
+		return "", false
+	}
+	n := body[len(prefix) : len(body)-len(suffix)]
+	return n, isName(n)
+}
 
 // Parse returns the references in s, and an error for each one that is
 // malformed or uses a Tekton form the spec spells differently.
@@ -66,41 +126,41 @@ func Parse(s string) ([]Ref, []error) {
 	}
 	var out []Ref
 	var errs []error
-	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
-		text, body := m[0], m[1]+"."+m[2]
+	scan(s, func(_ int, text, body string) {
 		r, err := parseOne(text, body)
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			return
 		}
 		out = append(out, r)
-	}
+	})
 	return out, errs
 }
 
 func parseOne(text, body string) (Ref, error) {
 	switch {
 	case strings.HasPrefix(body, "params."):
-		if m := paramRe.FindStringSubmatch(body); m != nil {
-			return Ref{Kind: Param, Text: text, Name: m[1]}, nil
+		if n, ok := nameBetween(body, "params.", ""); ok {
+			return Ref{Kind: Param, Text: text, Name: n}, nil
 		}
 		return Ref{}, fmt.Errorf("malformed reference %s: want $(params.NAME)", text)
 	case strings.HasPrefix(body, "steps."):
-		if m := stepOutRe.FindStringSubmatch(body); m != nil {
-			if m[5] != "" {
-				return Ref{Kind: StepOutputs, Text: text, Step: m[1], Name: m[3]}, nil
-			}
-			return Ref{Kind: StepOutput, Text: text, Step: m[1], Name: m[3]}, nil
+		kind, b := StepOutput, body
+		if strings.HasSuffix(b, "[*]") {
+			kind, b = StepOutputs, strings.TrimSuffix(b, "[*]")
+		}
+		if parts := strings.Split(b, "."); len(parts) == 4 && parts[2] == "outputs" && isName(parts[1]) && isName(parts[3]) {
+			return Ref{Kind: kind, Text: text, Step: parts[1], Name: parts[3]}, nil
 		}
 		return Ref{}, fmt.Errorf("malformed reference %s: want $(steps.STEP.outputs.NAME), or NAME[*] for every instance of a fanned-out step", text)
 	case strings.HasPrefix(body, "matrix."):
-		if m := matrixRe.FindStringSubmatch(body); m != nil {
-			return Ref{Kind: MatrixValue, Text: text, Name: m[1]}, nil
+		if n, ok := nameBetween(body, "matrix.", ""); ok {
+			return Ref{Kind: MatrixValue, Text: text, Name: n}, nil
 		}
 		return Ref{}, fmt.Errorf("malformed reference %s: want $(matrix.KEY)", text)
 	case strings.HasPrefix(body, "outputs."):
-		if m := outputPthRe.FindStringSubmatch(body); m != nil {
-			return Ref{Kind: OutputPath, Text: text, Name: m[1]}, nil
+		if n, ok := nameBetween(body, "outputs.", ".path"); ok {
+			return Ref{Kind: OutputPath, Text: text, Name: n}, nil
 		}
 		return Ref{}, fmt.Errorf("malformed reference %s: want $(outputs.NAME.path)", text)
 	case body == "workspace.path":
@@ -132,12 +192,17 @@ func Replace(s string, fn func(Ref) string) string {
 	if !strings.Contains(s, "$(") {
 		return s
 	}
-	return refPattern.ReplaceAllStringFunc(s, func(text string) string {
-		m := refPattern.FindStringSubmatch(text)
-		r, err := parseOne(text, m[1]+"."+m[2])
-		if err != nil {
-			return text
+	var b strings.Builder
+	last := 0
+	scan(s, func(start int, text, body string) {
+		b.WriteString(s[last:start])
+		if r, err := parseOne(text, body); err == nil {
+			b.WriteString(fn(r))
+		} else {
+			b.WriteString(text)
 		}
-		return fn(r)
+		last = start + len(text)
 	})
+	b.WriteString(s[last:])
+	return b.String()
 }

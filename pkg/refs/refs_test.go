@@ -1,7 +1,10 @@
 package refs
 
 import (
+	"math/rand/v2"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +42,75 @@ func TestReplaceLeavesShellAndMalformedAlone(t *testing.T) {
 	got := Replace(in, func(r Ref) string { return "<" + r.Name + ">" })
 	if want := `echo $(date) <a> $(steps.x.output.y)`; got != want {
 		t.Errorf("got %q", got)
+	}
+}
+
+// The grammar as regular expressions: what the scanner must agree with.
+var (
+	refPattern  = regexp.MustCompile(`\$\((params|steps|outputs|workspace|run|matrix|tasks|results|workspaces)\.([^()\s]*)\)`)
+	nameRe      = `[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?`
+	paramRe     = regexp.MustCompile(`^params\.(` + nameRe + `)$`)
+	stepOutRe   = regexp.MustCompile(`^steps\.(` + nameRe + `)\.outputs\.(` + nameRe + `)(\[\*\])?$`)
+	matrixRe    = regexp.MustCompile(`^matrix\.(` + nameRe + `)$`)
+	outputPthRe = regexp.MustCompile(`^outputs\.(` + nameRe + `)\.path$`)
+)
+
+var fixed = map[string]Kind{"workspace.path": WorkspacePath, "run.name": RunName, "run.uid": RunUID, "run.namespace": RunNamespace, "run.status": RunStatus}
+
+// byRegexp is Parse as the regular expressions say it.
+func byRegexp(s string) (out []Ref, bad []string) {
+	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
+		text, body := m[0], m[1]+"."+m[2]
+		var r *Ref
+		if x := paramRe.FindStringSubmatch(body); x != nil {
+			r = &Ref{Kind: Param, Text: text, Name: x[1]}
+		} else if x := stepOutRe.FindStringSubmatch(body); x != nil {
+			r = &Ref{Kind: StepOutput, Text: text, Step: x[1], Name: x[3]}
+			if x[5] != "" {
+				r.Kind = StepOutputs
+			}
+		} else if x := matrixRe.FindStringSubmatch(body); x != nil {
+			r = &Ref{Kind: MatrixValue, Text: text, Name: x[1]}
+		} else if x := outputPthRe.FindStringSubmatch(body); x != nil {
+			r = &Ref{Kind: OutputPath, Text: text, Name: x[1]}
+		} else if k, ok := fixed[body]; ok {
+			r = &Ref{Kind: k, Text: text}
+		}
+		if r == nil {
+			bad = append(bad, text)
+			continue
+		}
+		out = append(out, *r)
+	}
+	return out, bad
+}
+
+// The scanner finds the same references, with the same parts, and calls the
+// same ones malformed, as the regular expressions, on random strings made of
+// the grammar's pieces (and on every piece alone).
+func TestScannerAgreesWithTheGrammar(t *testing.T) {
+	pieces := []string{"$(", ")", "(", "params", "steps", "outputs", "workspace", "workspaces", "run", "matrix", "tasks", "results", "context",
+		".", "a", "b-1", "_x", "x_", "-", "Z9", "[*]", "[", "*", "]", "path", "name", "uid", "status", " ", "\t", "\n", "\r", "\f", "\v", "$", "é", "outputs.o.path", "steps.s.outputs.o"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 100000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(14); n >= 0; n-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		want, wantBad := byRegexp(s)
+		got, errs := Parse(s)
+		if !reflect.DeepEqual(got, want) || len(errs) != len(wantBad) {
+			t.Fatalf("%q: scanner %+v (%d malformed), regexp %+v (%v malformed)", s, got, len(errs), want, wantBad)
+		}
+		wantRepl := refPattern.ReplaceAllStringFunc(s, func(text string) string {
+			if r, _ := byRegexp(text); len(r) == 1 {
+				return "<" + r[0].Name + ">"
+			}
+			return text
+		})
+		if gotRepl := Replace(s, func(r Ref) string { return "<" + r.Name + ">" }); gotRepl != wantRepl {
+			t.Fatalf("Replace(%q) = %q, the regexp gives %q", s, gotRepl, wantRepl)
+		}
 	}
 }

@@ -51,11 +51,24 @@ type validator struct {
 	timeout  time.Duration
 	profiles sets.Set[string]
 	used     sets.Set[string] // profiles some step uses
+	// merges holds each step's merged settings: references, cycles and the
+	// merged-settings checks all read them, and merging is the costly part.
+	merges map[*spec.Step]*model.Resolved
+}
+
+// merge is model.Merge of s's levels, once per step.
+func (v *validator) merge(s *spec.Step, p *field.Path) *model.Resolved {
+	if r, ok := v.merges[s]; ok {
+		return r
+	}
+	r := model.Merge(model.StepLevels(v.p, s, p)...)
+	v.merges[s] = &r
+	return &r
 }
 
 // Validate checks p and returns all of its problems.
 func Validate(p *spec.Pipeline) Result {
-	v := &validator{p: p, params: sets.New[string](), steps: map[string]*spec.Step{}, finally: sets.New[string](), profiles: sets.New[string](), used: sets.New[string]()}
+	v := &validator{p: p, params: sets.New[string](), steps: map[string]*spec.Step{}, finally: sets.New[string](), profiles: sets.New[string](), used: sets.New[string](), merges: map[*spec.Step]*model.Resolved{}}
 	v.header()
 	root := field.NewPath("spec")
 	s := &p.Spec
@@ -746,7 +759,7 @@ func (v *validator) references(s *spec.Step, p *field.Path, finally bool, outs s
 	// Env is checked after merging: a reference in spec.env or a profile's
 	// env is substituted into this step, so it must make sense here too.
 	if s.Profile == "" || v.profiles.Has(s.Profile) {
-		for _, e := range model.Merge(model.StepLevels(v.p, s, p)...).Env {
+		for _, e := range v.merge(s, p).Env {
 			check(e.V.Value, field.NewPath(e.From).Child("value"), false)
 		}
 	}
@@ -838,7 +851,7 @@ func (v *validator) merged(s *spec.Step, p *field.Path) {
 	if s.Profile != "" && !v.profiles.Has(s.Profile) {
 		return
 	}
-	r := model.Merge(model.StepLevels(v.p, s, p)...)
+	r := v.merge(s, p)
 	pairs := []struct {
 		req, lim model.Value[string]
 		cpu      bool
@@ -872,7 +885,8 @@ func (v *validator) cycles() {
 			g.AddNode(s.Name)
 		}
 	}
-	for i, s := range v.p.Spec.Steps {
+	for i := range v.p.Spec.Steps {
+		s := &v.p.Spec.Steps[i]
 		if s.Name == "" {
 			continue
 		}
@@ -883,9 +897,9 @@ func (v *validator) cycles() {
 		// (model.Build counts them, and Tekton rejects the cycle they make).
 		var env []model.Entry[corev1.EnvVar]
 		if s.Profile == "" || v.profiles.Has(s.Profile) {
-			env = model.Merge(model.StepLevels(v.p, &s, field.NewPath("spec", "steps").Index(i))...).Env
+			env = v.merge(s, field.NewPath("spec", "steps").Index(i)).Env
 		}
-		for _, r := range model.StepRefs(&s, env) {
+		for _, r := range model.StepRefs(s, env) {
 			// A step reading its own output is reported by reference();
 			// it is not also a cycle.
 			if (r.Kind == refs.StepOutput || r.Kind == refs.StepOutputs) && r.Step != s.Name {

@@ -237,7 +237,7 @@ func (o *Options) Run(ctx context.Context) error {
 		if o.ns != "" && doc.Pipeline.Metadata.Namespace != "" && o.ns != doc.Pipeline.Metadata.Namespace {
 			return util.UsageError("", "the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation.", doc.Pipeline.Metadata.Namespace, o.ns, doc.Pipeline.Metadata.Namespace)
 		}
-		copts := compiler.Options{Params: o.params, Name: o.Name, ExpandMatrix: o.ExpandMatrix}
+		copts := compiler.Options{Params: o.params, Name: o.Name, ExpandMatrix: o.ExpandMatrix, Explain: o.Explain}
 		res, err := compiler.Compile(ctx, doc, copts)
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mlpipe/kubectl-mlpipe/pkg/budget"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
 )
 
@@ -168,5 +169,21 @@ func TestHashNameFitsTekton(t *testing.T) {
 	}
 	if n := tekton.HashName("train", sum); n != "train-abababab" {
 		t.Errorf("got %q", n)
+	}
+}
+
+// The budget marshals an embedded run a task at a time; the size it adds up
+// must be the run's JSON to the byte, and every step must be measured.
+func TestBudgetMeasuresEveryRenderExactly(t *testing.T) {
+	for _, c := range cases(t) {
+		_, res := compile(t, c)
+		pr := res.PipelineRun
+		e := budget.Run(pr, nil)
+		if want := budget.Size(pr); e.Sent != want {
+			t.Errorf("%s: budget counts %d bytes sent, the JSON is %d", c.name, e.Sent, want)
+		}
+		if n := len(pr.Spec.PipelineSpec.Tasks) + len(pr.Spec.PipelineSpec.Finally); len(e.Steps) != n {
+			t.Errorf("%s: %d steps measured, the run has %d tasks", c.name, len(e.Steps), n)
+		}
 	}
 }

@@ -53,6 +53,9 @@ const OutputBudget = outputBudgetPerStep
 type Options struct {
 	// Name is the run's name. Empty means generateName: <pipeline>-.
 	Name string
+	// Explain records where every setting landed (render --explain); off,
+	// no explanation is built, which saves a path string per setting.
+	Explain bool
 }
 
 // Explanation says where one spec setting landed in the PipelineRun.
@@ -65,6 +68,7 @@ type Explanation struct {
 
 type renderer struct {
 	m        *model.Model
+	opts     Options
 	exp      []Explanation
 	reusedBy map[string]*model.Reused
 	// taskNames maps an instance Tekton's matrix runs to its pipeline task.
@@ -72,6 +76,9 @@ type renderer struct {
 }
 
 func (r *renderer) explain(spec string, tekton *field.Path, step, note string) {
+	if !r.opts.Explain {
+		return
+	}
 	t := ""
 	if tekton != nil {
 		t = tekton.String()
@@ -81,7 +88,7 @@ func (r *renderer) explain(spec string, tekton *field.Path, step, note string) {
 
 // Render builds the PipelineRun and the explanation of every setting.
 func Render(m *model.Model, opts Options) (*v1.PipelineRun, []Explanation) {
-	r := &renderer{m: m}
+	r := &renderer{m: m, opts: opts}
 	pr := &v1.PipelineRun{
 		TypeMeta: metav1.TypeMeta{APIVersion: v1.SchemeGroupVersion.String(), Kind: "PipelineRun"},
 	}

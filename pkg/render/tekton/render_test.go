@@ -75,7 +75,7 @@ func compile(t *testing.T, c goldenCase) (*spec.Document, *compiler.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := compiler.Compile(context.Background(), docs[0], compiler.Options{Name: opts.Name, Params: opts.Params})
+	res, err := compiler.Compile(context.Background(), docs[0], compiler.Options{Name: opts.Name, Params: opts.Params, Explain: true})
 	if err != nil {
 		t.Fatal(err)
 	}
