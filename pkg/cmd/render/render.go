@@ -154,6 +154,10 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 	if err != nil {
 		return &util.ExitError{Code: util.ExitInvalid, Err: err}
 	}
+	if o.format == "yaml" {
+		// Rendered objects carry no managedFields for the printer to omit.
+		o.printer = &yamlPrinter{fallback: o.printer}
+	}
 	return nil
 }
 
