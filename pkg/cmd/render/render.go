@@ -281,6 +281,12 @@ func (o *Options) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if yp, ok := o.printer.(*yamlPrinter); ok {
+			if err := yp.printAll(p.Objects, o.Out); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, sent := range p.Objects {
 			obj, err := tekton.Unstructured(sent)
 			if err != nil {

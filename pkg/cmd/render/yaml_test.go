@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/compiler"
@@ -61,15 +62,22 @@ func TestYAMLPrinterPrintsAsKubectl(t *testing.T) {
 				continue // specs that test other errors
 			}
 			var objs []*unstructured.Unstructured
+			var typed []k8sruntime.Object
 			for _, o := range append([]tekton.Object{res.PipelineRun}, tekton.Reference(res.PipelineRun).Objects()...) {
 				u, err := tekton.Unstructured(o)
 				if err != nil {
 					t.Fatal(err)
 				}
 				objs = append(objs, u)
+				typed = append(typed, o)
 			}
-			if want, got, ok := both(t, objs); !ok || !bytes.Equal(want, got) {
+			want, got, ok := both(t, objs)
+			if !ok || !bytes.Equal(want, got) {
 				t.Errorf("%s: our YAML differs from kubectl's printer:\n%s\n--- kubectl's:\n%s", f, got, want)
+			}
+			var all bytes.Buffer
+			if err := (&yamlPrinter{}).printAll(typed, &all); err != nil || !bytes.Equal(all.Bytes(), want) {
+				t.Errorf("%s: printAll (%v) differs from printing one by one:\n%s", f, err, all.String())
 			}
 		}
 	}
