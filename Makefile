@@ -68,6 +68,14 @@ bench: ## Render benchmarks (see docs/performance.md)
 bench-run: ## run on the local cluster: requests, submit latency vs kubectl create, 20 concurrent --wait (docs/performance.md)
 	hack/bench-run.sh
 
+.PHONY: bench-list
+bench-list: ## list, completion and delete --keep on 10,000 runs, against kubectl get and tkn (docs/performance.md)
+	hack/bench-list.sh
+
+.PHONY: bench-vs-kubectl
+bench-vs-kubectl: ## render -o yaml against kubectl create --dry-run=client -o yaml; run --dry-run=server of 5,000 steps (docs/performance.md)
+	hack/bench-vs-kubectl.sh
+
 .PHONY: bench-doctor
 bench-doctor: ## doctor on the local cluster: requests, latency against kubectl reading the same objects (docs/performance.md)
 	hack/bench-doctor.sh

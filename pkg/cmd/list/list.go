@@ -103,7 +103,14 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	} else {
 		base <- ""
 	}
-	items, err := util.AllRuns(ctx, tc, ns, metav1.ListOptions{LabelSelector: sel}, o.ChunkSize)
+	// The table needs a few fields of each run; yaml, json and name print
+	// whole runs. Rows go newest first and the API lists in name order, so
+	// every page is read before the first row is printed.
+	read := util.AllRunSummaries
+	if o.Output != "" && o.Output != "wide" {
+		read = util.AllRuns
+	}
+	items, err := read(ctx, tc, ns, metav1.ListOptions{LabelSelector: sel}, o.ChunkSize)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,13 @@ import (
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/metadata"
 	"knative.dev/pkg/apis"
 
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
 )
 
 // RunSelector selects the runs kubectl-mlpipe made, optionally of one pipeline.
@@ -28,12 +31,7 @@ func RunSelector(pipeline string) string {
 
 // NewestFirst sorts runs by creation time, newest first, then by name.
 func NewestFirst(items []v1.PipelineRun) {
-	sort.SliceStable(items, func(i, j int) bool {
-		if !items[i].CreationTimestamp.Equal(&items[j].CreationTimestamp) {
-			return items[j].CreationTimestamp.Before(&items[i].CreationTimestamp)
-		}
-		return items[i].Name < items[j].Name
-	})
+	sort.SliceStable(items, func(i, j int) bool { return newer(&items[i], &items[j]) })
 }
 
 // Finished reports whether Tekton has ended the run: its Succeeded
@@ -52,21 +50,38 @@ func GetRun(ctx context.Context, tc tekton.Interface, ns, name string) (*v1.Pipe
 	return pr, err
 }
 
-// LastRun returns the newest run of a pipeline, or of any pipeline when it is "".
+// LastRun returns the newest run of a pipeline, or of any pipeline when it
+// is "": found in pages of run summaries, then read whole, so a namespace
+// of thousands of runs is not sent in one response.
 func LastRun(ctx context.Context, tc tekton.Interface, ns, pipeline string) (*v1.PipelineRun, error) {
-	list, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: RunSelector(pipeline)})
+	var newest *v1.PipelineRun
+	err := ListRunSummaries(ctx, tc, ns, metav1.ListOptions{LabelSelector: RunSelector(pipeline)}, ChunkSize, func(items []v1.PipelineRun) error {
+		for i := range items {
+			if newest == nil || newer(&items[i], newest) {
+				newest = &items[i]
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(list.Items) == 0 {
+	if newest == nil {
 		what := "no runs"
 		if pipeline != "" {
 			what = "no runs of pipeline " + pipeline
 		}
 		return nil, &ExitError{Code: ExitFailure, Err: fmt.Errorf("%s in namespace %q", what, ns)}
 	}
-	NewestFirst(list.Items)
-	return &list.Items[0], nil
+	return GetRun(ctx, tc, ns, newest.Name)
+}
+
+// newer is NewestFirst's order.
+func newer(a, b *v1.PipelineRun) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return b.CreationTimestamp.Before(&a.CreationTimestamp)
+	}
+	return a.Name < b.Name
 }
 
 // CompleteRuns completes run names in the namespace the flags point at.
@@ -79,24 +94,77 @@ func CompleteRuns(cf *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 	}
 }
 
+// completionLimit bounds how many runs completion reads, so that it
+// answers at the speed of typing whatever a namespace holds: one page of
+// metadata only (no spec, no status) per request. The API lists in name
+// order, so in a namespace with more runs than this the run names offered
+// are the first completionLimit by name, newest first among them.
+const completionLimit = 500
+
+// completionPipelineReads bounds the requests that gather pipeline names:
+// each asks for runs of pipelines not seen yet, so it takes one request per
+// completionLimit runs of pipelines with few runs, not one per run.
+const completionPipelineReads = 5
+
+var (
+	runsV1      = schema.GroupVersionResource{Group: "tekton.dev", Version: "v1", Resource: "pipelineruns"}
+	runsV1beta1 = schema.GroupVersionResource{Group: "tekton.dev", Version: "v1beta1", Resource: "pipelineruns"}
+)
+
+// metadataClient builds a metadata-only client and resolves the namespace, as TektonClient.
+func metadataClient(cf *genericclioptions.ConfigFlags) (metadata.Interface, string, error) {
+	ns, _, err := cf.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, err := cf.ToRESTConfig()
+	if err != nil {
+		return nil, "", err
+	}
+	mc, err := metadata.NewForConfig(cfg)
+	return mc, ns, err
+}
+
+// listRunMetadata lists the runs' metadata, from tekton.dev/v1beta1 where v1 is not served.
+func listRunMetadata(ctx context.Context, mc metadata.Interface, ns string, opts metav1.ListOptions) ([]metav1.PartialObjectMetadata, error) {
+	l, err := mc.Resource(runsV1).Namespace(ns).List(ctx, opts)
+	if tektonclient.Missing(err) {
+		l, err = mc.Resource(runsV1beta1).Namespace(ns).List(ctx, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
 func completeRunNames(ctx context.Context, cf *genericclioptions.ConfigFlags, args []string, prefix string) []cobra.Completion {
-	tc, ns, err := TektonClient(cf)
+	mc, ns, err := metadataClient(cf)
 	if err != nil {
 		return nil
 	}
-	list, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: RunSelector("")})
+	return runNameCompletions(ctx, mc, ns, args, prefix)
+}
+
+func runNameCompletions(ctx context.Context, mc metadata.Interface, ns string, args []string, prefix string) []cobra.Completion {
+	items, err := listRunMetadata(ctx, mc, ns, metav1.ListOptions{LabelSelector: RunSelector(""), Limit: completionLimit})
 	if err != nil {
 		return nil
 	}
-	NewestFirst(list.Items)
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := &items[i].CreationTimestamp, &items[j].CreationTimestamp
+		if !a.Equal(b) {
+			return b.Before(a)
+		}
+		return items[i].Name < items[j].Name
+	})
 	seen := map[string]bool{}
 	for _, a := range args {
 		seen[a] = true
 	}
 	var out []cobra.Completion
-	for _, pr := range list.Items {
-		if strings.HasPrefix(pr.Name, prefix) && !seen[pr.Name] {
-			out = append(out, cobra.CompletionWithDesc(pr.Name, pr.Labels[rendertekton.LabelPipeline]))
+	for _, m := range items {
+		if strings.HasPrefix(m.Name, prefix) && !seen[m.Name] {
+			out = append(out, cobra.CompletionWithDesc(m.Name, m.Labels[rendertekton.LabelPipeline]))
 		}
 	}
 	return out
@@ -108,26 +176,47 @@ func CompletePipelines(cf *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		tc, ns, err := TektonClient(cf)
+		mc, ns, err := metadataClient(cf)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		list, err := tc.TektonV1().PipelineRuns(ns).List(cmd.Context(), metav1.ListOptions{LabelSelector: RunSelector("")})
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
+		return pipelineCompletions(cmd.Context(), mc, ns, prefix), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// pipelineCompletions reads runs' metadata a page at a time, each page
+// leaving out the pipelines already seen, until no run is left or
+// completionPipelineReads pages were read.
+func pipelineCompletions(ctx context.Context, mc metadata.Interface, ns, prefix string) []cobra.Completion {
+	seen := map[string]bool{}
+	var names []string
+	for range completionPipelineReads {
+		sel := RunSelector("") + "," + rendertekton.LabelPipeline
+		if len(names) > 0 {
+			sel += "," + rendertekton.LabelPipeline + " notin (" + strings.Join(names, ",") + ")"
 		}
-		seen := map[string]bool{}
-		var out []cobra.Completion
-		for _, pr := range list.Items {
-			p := pr.Labels[rendertekton.LabelPipeline]
-			if p != "" && !seen[p] && strings.HasPrefix(p, prefix) {
+		items, err := listRunMetadata(ctx, mc, ns, metav1.ListOptions{LabelSelector: sel, Limit: completionLimit})
+		if err != nil || len(items) == 0 {
+			break
+		}
+		for _, m := range items {
+			if p := m.Labels[rendertekton.LabelPipeline]; p != "" && !seen[p] {
 				seen[p] = true
-				out = append(out, p)
+				names = append(names, p)
 			}
 		}
-		sort.Strings(out)
-		return out, cobra.ShellCompDirectiveNoFileComp
+		if len(items) < completionLimit {
+			break
+		}
 	}
+	var out []cobra.Completion
+	for _, p := range names {
+		if strings.HasPrefix(p, prefix) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // StepNames lists a run's steps (its tasks, then its finally tasks) in spec order.
