@@ -131,7 +131,7 @@ func (o *Options) Run(ctx context.Context, cmdPath string, tc tekton.Interface, 
 			p.delete = append(p.delete, n)
 		}
 	} else {
-		items, err := util.AllRuns(ctx, tc, ns, metav1.ListOptions{LabelSelector: o.LabelSelector()}, util.ChunkSize)
+		items, err := util.AllRunSummaries(ctx, tc, ns, metav1.ListOptions{LabelSelector: o.LabelSelector()}, util.ChunkSize)
 		if err != nil {
 			return err
 		}

@@ -30,12 +30,12 @@ func (o *Options) sweep(ctx context.Context, tc tekton.Interface, ns string, gon
 		// Embedded runs only (or no right to list Pipelines): nothing to sweep.
 		return nil
 	}
-	runs, err := tc.TektonV1().PipelineRuns(ns).List(ctx, sel)
+	runs, err := util.AllRunSummaries(ctx, tc, ns, sel, util.ChunkSize)
 	if err != nil {
 		return err
 	}
 	used := map[string]bool{}
-	for _, pr := range runs.Items {
+	for _, pr := range runs {
 		if gone[pr.Name] || pr.DeletionTimestamp != nil || pr.Spec.PipelineRef == nil {
 			continue
 		}

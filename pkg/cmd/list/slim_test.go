@@ -210,6 +210,10 @@ func TestSlimReadDropsTaskSpecs(t *testing.T) {
 	}
 	var seen bool
 	for _, p := range items {
+		// delete's sweep keeps the Pipelines that runs still name.
+		if p.Name == "referenced" && (p.Spec.PipelineRef == nil || p.Spec.PipelineRef.Name != "train-abc") {
+			t.Errorf("run %s: the Pipeline it refers to is lost: %+v", p.Name, p.Spec.PipelineRef)
+		}
 		if p.Name != "embedded" {
 			continue
 		}

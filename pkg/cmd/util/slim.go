@@ -140,8 +140,9 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 	return nil
 }
 
-// slimRun is what list's table, status.Build and Finished read of a run:
-// its metadata (without managedFields), spec.status, the conditions, times
+// slimRun is what list's table, status.Build, Finished and delete read of a
+// run: its metadata (without managedFields), spec.status, the name in
+// spec.pipelineRef, the conditions, times
 // and skipped tasks of its status, and of its pipeline (spec.pipelineSpec,
 // or status.pipelineSpec for a referenced one) each task's name and matrix
 // (a matrixed task is one step per combination). Every other field, the
@@ -160,6 +161,9 @@ type slimRun struct {
 	Spec struct {
 		Status       v1.PipelineRunSpecStatus `json:"status"`
 		PipelineSpec *slimPipeline            `json:"pipelineSpec"`
+		PipelineRef  *struct {
+			Name string `json:"name"`
+		} `json:"pipelineRef"`
 	} `json:"spec"`
 	Status struct {
 		Conditions     duckv1.Conditions `json:"conditions"`
@@ -189,6 +193,9 @@ func (s *slimRun) run() v1.PipelineRun {
 	}}
 	pr.Spec.Status = s.Spec.Status
 	pr.Spec.PipelineSpec = s.Spec.PipelineSpec.spec()
+	if r := s.Spec.PipelineRef; r != nil {
+		pr.Spec.PipelineRef = &v1.PipelineRef{Name: r.Name}
+	}
 	pr.Status.Conditions = s.Status.Conditions
 	pr.Status.StartTime = s.Status.StartTime
 	pr.Status.CompletionTime = s.Status.CompletionTime
