@@ -41,9 +41,11 @@ requests_by_verb() {
 	} END { for (v in n) print v, n[v] }' | sort
 }
 c0=$(cpu_ticks) r0=$(requests_by_verb) t0=$(date +%s%N)
-"$tmp/runperf" wait -n "$ns" -f examples/training.yaml -runs "$concurrent"
+wait_code=0
+"$tmp/runperf" wait -n "$ns" -f examples/training.yaml -runs "$concurrent" || wait_code=$?
 c1=$(cpu_ticks) r1=$(requests_by_verb) t1=$(date +%s%N)
 hz=$(getconf CLK_TCK)
 echo
 echo "kube-apiserver while the $concurrent waits ran: $(awk -v c="$((c1 - c0))" -v hz="$hz" -v t="$(((t1 - t0) / 1000000))" 'BEGIN { printf "%.1f CPU-seconds in %.1f s (%.2f cores on average)", c / hz, t / 1000, c / hz / (t / 1000) }'); requests served, by verb: $(join -a2 -e 0 -o 0,1.2,2.2 <(echo "$r0") <(echo "$r1") | awk '{ printf "%s%s %d", sep, $1, $3 - $2; sep = ", " }')"
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit "$wait_code"

@@ -48,6 +48,7 @@ func NewClients(cf *genericclioptions.ConfigFlags) (*Clients, error) {
 	if cfg.QPS == 0 && cfg.Burst == 0 {
 		cfg.QPS, cfg.Burst = clientQPS, clientBurst
 	}
+	withHandshakeRetries(cfg)
 	tc, err := tekton.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

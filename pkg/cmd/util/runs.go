@@ -121,6 +121,7 @@ func metadataClient(cf *genericclioptions.ConfigFlags) (metadata.Interface, stri
 	if err != nil {
 		return nil, "", err
 	}
+	withHandshakeRetries(cfg)
 	mc, err := metadata.NewForConfig(cfg)
 	return mc, ns, err
 }
