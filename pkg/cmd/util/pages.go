@@ -19,22 +19,34 @@ const ChunkSize = 500
 // calling page with each page's runs as it arrives. A continue token that
 // expired (the list took longer than etcd keeps its revision) is said so.
 func ListRuns(ctx context.Context, tc tekton.Interface, ns string, opts metav1.ListOptions, chunk int64, page func([]v1.PipelineRun) error) error {
+	return paged(opts, chunk, func(o metav1.ListOptions) ([]v1.PipelineRun, string, error) {
+		list, err := tc.TektonV1().PipelineRuns(ns).List(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return list.Items, list.Continue, nil
+	}, page)
+}
+
+// paged calls fetch for each page of chunk runs (0: one LIST) and page
+// with its runs, following the continue tokens.
+func paged(opts metav1.ListOptions, chunk int64, fetch func(metav1.ListOptions) ([]v1.PipelineRun, string, error), page func([]v1.PipelineRun) error) error {
 	opts.Limit = chunk
 	for {
-		list, err := tc.TektonV1().PipelineRuns(ns).List(ctx, opts)
+		items, cont, err := fetch(opts)
 		if apierrors.IsResourceExpired(err) {
 			return fmt.Errorf("the list of runs changed too much while it was read in pages of %d; list again, or with a larger --chunk-size: %w", chunk, err)
 		}
 		if err != nil {
 			return err
 		}
-		if err := page(list.Items); err != nil {
+		if err := page(items); err != nil {
 			return err
 		}
-		if list.Continue == "" || chunk == 0 {
+		if cont == "" || chunk == 0 {
 			return nil
 		}
-		opts.Continue = list.Continue
+		opts.Continue = cont
 	}
 }
 

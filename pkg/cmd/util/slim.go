@@ -9,7 +9,6 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	"github.com/tektoncd/pipeline/pkg/client/clientset/versioned/scheme"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -39,27 +38,15 @@ func ListRunSummaries(ctx context.Context, tc tekton.Interface, ns string, opts 
 	if !ok || rc == nil {
 		return ListRuns(ctx, tc, ns, opts, chunk, page)
 	}
-	opts.Limit = chunk
-	for {
-		items, cont, err := listPage(ctx, rc, ns, opts)
-		if tektonclient.Missing(err) {
-			// No v1 here: the wrapped client switches to v1beta1 and converts.
-			return ListRuns(ctx, tc, ns, opts, chunk, page)
-		}
-		if apierrors.IsResourceExpired(err) {
-			return fmt.Errorf("the list of runs changed too much while it was read in pages of %d; list again, or with a larger --chunk-size: %w", chunk, err)
-		}
-		if err != nil {
-			return err
-		}
-		if err := page(items); err != nil {
-			return err
-		}
-		if cont == "" || chunk == 0 {
-			return nil
-		}
-		opts.Continue = cont
+	err := paged(opts, chunk, func(o metav1.ListOptions) ([]v1.PipelineRun, string, error) {
+		return listPage(ctx, rc, ns, o)
+	}, page)
+	if tektonclient.Missing(err) {
+		// No v1 here (known from the first page): the wrapped client
+		// switches to v1beta1 and converts.
+		return ListRuns(ctx, tc, ns, opts, chunk, page)
 	}
+	return err
 }
 
 // AllRunSummaries is ListRunSummaries gathered into one slice.
