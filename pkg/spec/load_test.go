@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"strings"
 	"testing"
 )
@@ -141,6 +142,43 @@ func TestParentPath(t *testing.T) {
 	} {
 		if got := parentPath(in); got != want {
 			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
+	}
+}
+
+// The loader's string paths print as field.Path does, which is how every
+// check names a field and finds its position.
+func TestPathsPrintAsFieldPath(t *testing.T) {
+	type step struct {
+		kind  byte // c: child, i: index, k: key
+		name  string
+		index int
+	}
+	for _, steps := range [][]step{
+		{{'c', "spec", 0}, {'c', "steps", 0}, {'i', "", 3}, {'c', "env", 0}, {'k', "A.B[c]", 0}},
+		{{'c', "", 0}, {'c', "x", 0}},
+		{{'c', "spec", 0}, {'c', "", 0}, {'k', "", 0}, {'i', "", 0}},
+		{{'c', "params", 0}, {'k', "lr", 0}, {'c', "default", 0}},
+	} {
+		var fp *field.Path
+		s := ""
+		for _, st := range steps {
+			switch st.kind {
+			case 'c':
+				if fp == nil {
+					fp = field.NewPath(st.name)
+				} else {
+					fp = fp.Child(st.name)
+				}
+				s = childPath(s, st.name)
+			case 'i':
+				fp, s = fp.Index(st.index), indexPath(s, st.index)
+			case 'k':
+				fp, s = fp.Key(st.name), keyPath(s, st.name)
+			}
+			if s != fp.String() {
+				t.Errorf("%q, want %q", s, fp.String())
+			}
 		}
 	}
 }
