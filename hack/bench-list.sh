@@ -5,11 +5,13 @@
 #   kubectl get pipelineruns            what list is held to (server-side Table)
 #   kubectl get pipelineruns -l P       the same, one pipeline's runs
 #   tkn pr list
-#   kubectl mlpipe list
+#   kubectl mlpipe list                 rows of finished runs from its cache (--cache-dir, filled by the warm-up round)
+#   kubectl mlpipe list --local-cache=false   every run read (what the first list, with an empty cache, does)
 #   kubectl mlpipe list P               one pipeline's runs (label selector)
 #   kubectl mlpipe __complete describe ""   run-name completion
 #   kubectl mlpipe __complete list ""       pipeline-name completion
-# in ROUNDS alternating rounds after one warm-up round, then once
+# in ROUNDS alternating rounds after one warm-up round, the first list with
+# an empty cache once, then once
 # `kubectl mlpipe delete --all --keep DELETE_KEEP -y`. Prints a Markdown
 # table of medians with ratios against kubectl get.
 #
@@ -62,14 +64,16 @@ if ((have < n)); then
 	echo "# created in $(($(date +%s) - t0)) s" >&2
 fi
 
-names=(kubectl kubectl-l tkn list list-p complete-run complete-pipeline)
+names=(kubectl kubectl-l tkn list list-nocache list-p complete-run complete-pipeline)
 argv() { # argv NAME: the command line measured as NAME
 	case $1 in
 	kubectl) cmd=(kubectl get pipelineruns -n "$runs_ns") ;;
 	kubectl-l) cmd=(kubectl get pipelineruns -n "$runs_ns" -l "mlpipe.dev/pipeline=$pipeline") ;;
 	tkn) cmd=("$tkn" pr list -n "$runs_ns") ;;
-	list) cmd=(kubectl mlpipe list -n "$runs_ns") ;;
-	list-p) cmd=(kubectl mlpipe list -n "$runs_ns" "$pipeline") ;;
+	list) cmd=(kubectl mlpipe list -n "$runs_ns" --cache-dir "$tmp/cache") ;;
+	list-nocache) cmd=(kubectl mlpipe list -n "$runs_ns" --local-cache=false) ;;
+	list-p) cmd=(kubectl mlpipe list -n "$runs_ns" --cache-dir "$tmp/cache" "$pipeline") ;;
+	list-first) cmd=(kubectl mlpipe list -n "$runs_ns" --cache-dir "$tmp/first") ;;
 	complete-run) cmd=(kubectl mlpipe __complete describe -n "$runs_ns" "") ;;
 	complete-pipeline) cmd=(kubectl mlpipe __complete list -n "$runs_ns" "") ;;
 	esac
@@ -82,6 +86,14 @@ for round in $(seq 0 "$rounds"); do
 	done
 done
 
+# The first list with an empty cache: every run read, the cache written.
+argv list-first
+/usr/bin/time -o "$tmp/t" -f '%e %M' "${cmd[@]}" >"$tmp/out-list-first" 2>"$tmp/err-list-first" || { echo "bench-list: list-first failed: $(tail -3 "$tmp/err-list-first")" >&2; exit 1; }
+echo "list-first $(tail -1 "$tmp/t")" >>"$tmp/times"
+# The same rows from the cache as from the runs (the times, relative to now, left out).
+cols() { awk '{ print $1, $2, $3, $4, $5 }' "$1"; }
+cmp -s <(cols "$tmp/out-list") <(cols "$tmp/out-list-nocache") || { echo "bench-list: list printed a different table from its cache than from the runs:" >&2; diff <(cols "$tmp/out-list") <(cols "$tmp/out-list-nocache") | head >&2; exit 1; }
+
 median() { # median COMMAND FIELD
 	awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$tmp/times" | sort -n |
 		awk '{ v[NR] = $1 } END { printf "%g\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -92,7 +104,7 @@ echo "| command | rows | median s | × kubectl | median peak RSS MiB | × kubect
 echo "|:---|---:|---:|---:|---:|---:|"
 kt=$(median kubectl 2)
 km=$(median kubectl 3)
-for c in "${names[@]}"; do
+for c in "${names[@]}" list-first; do
 	t=$(median "$c" 2)
 	m=$(median "$c" 3)
 	rows=$(wc -l <"$tmp/out-$c")

@@ -4,6 +4,8 @@ package list
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,12 +20,14 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"knative.dev/pkg/apis"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/render"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/dashboard"
 	rendertekton "github.com/mlpipe/kubectl-mlpipe/pkg/render/tekton"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/runcache"
 	"github.com/mlpipe/kubectl-mlpipe/pkg/status"
 )
 
@@ -35,15 +39,19 @@ type Options struct {
 	NoHeaders     bool
 	// ChunkSize is the page size of the LIST of runs (0: one LIST).
 	ChunkSize int64
+	// Cache lists finished runs from their metadata and CachePath.
+	Cache     bool
+	CachePath string
 	Dashboard util.Dashboard
 	now       func() time.Time
 	// kube finds the Tekton Dashboard for -o wide; nil: only --dashboard-url or the environment.
 	kube kubernetes.Interface
+	meta metadata.Interface
 }
 
 // NewCmd returns the list command.
 func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{now: time.Now}
+	o := &Options{now: time.Now, Cache: true}
 	cmd := &cobra.Command{
 		Use:   "list [PIPELINE] [-A] [-l selector] [-o wide|yaml|json|name]",
 		Short: "List runs, newest first",
@@ -54,7 +62,14 @@ Give a pipeline name to see only its runs.
 -o wide adds the reason of the run's status and a DASHBOARD column: the run's page
 on the Tekton Dashboard when one is known (--dashboard-url, $MLPIPE_DASHBOARD_URL, or
 found in tekton-pipelines: an Ingress, OpenShift Route or LoadBalancer Service of the
-Dashboard), else -.`,
+Dashboard), else -.
+
+The table needs a few fields of each run, but the API sends runs whole, each with
+its pipeline twice. So list keeps the rows of finished runs in --cache-dir (one file
+per API server, like kubectl's discovery cache) and, in a namespace of many runs,
+lists only the runs' metadata: a kept row is used while its run's uid and
+resourceVersion are unchanged (any change to a run gives it a new resourceVersion);
+new, changed and unfinished runs are read whole. --local-cache=false reads every run.`,
 		Example: `  kubectl mlpipe list
   kubectl mlpipe list churn-training
   kubectl mlpipe list -A -o wide`,
@@ -71,7 +86,10 @@ Dashboard), else -.`,
 				return err
 			}
 			tc, ns := c.Tekton, c.Namespace
-			o.kube = c.Kube
+			o.kube, o.meta = c.Kube, c.Metadata
+			if cf.CacheDir != nil && *cf.CacheDir != "" {
+				o.CachePath = runcache.Path(*cf.CacheDir, c.Host)
+			}
 			if o.AllNamespaces {
 				ns = ""
 			}
@@ -91,11 +109,18 @@ Dashboard), else -.`,
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: wide, yaml, json or name")
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "leave out the header line")
 	cmd.Flags().Int64Var(&o.ChunkSize, "chunk-size", util.ChunkSize, "read runs in pages of this many, as kubectl does (0: all in one LIST). The table is sorted newest first, so it is printed once every page is in")
+	cmd.Flags().BoolVar(&o.Cache, "local-cache", o.Cache, "keep the rows of finished runs in --cache-dir, and list the runs by their metadata, reading only those new or changed since (--local-cache=false: read every run)")
 	util.AddDashboardFlag(cmd, &o.Dashboard)
 	return cmd
 }
 
 func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, streams genericiooptions.IOStreams) error {
+	// list holds thousands of runs at once; at the binary's GOGC=400 (made
+	// for compiling, cmd/kubectl-mlpipe) its peak memory would be five
+	// times what it holds. GOGC in the environment wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	}
 	// The Dashboard's address is looked up alongside the lists.
 	base := make(chan string, 1)
 	if o.Output == "wide" {
@@ -106,11 +131,23 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	// The table needs a few fields of each run; yaml, json and name print
 	// whole runs. Rows go newest first and the API lists in name order, so
 	// every page is read before the first row is printed.
-	read := util.AllRunSummaries
-	if o.Output != "" && o.Output != "wide" {
-		read = util.AllRuns
+	var items []v1.PipelineRun
+	var err error
+	opts := metav1.ListOptions{LabelSelector: sel}
+	switch {
+	case o.Output != "" && o.Output != "wide":
+		items, err = util.AllRuns(ctx, tc, ns, opts, o.ChunkSize)
+	case o.Cache && o.CachePath != "":
+
+		cache := runcache.Open(o.CachePath)
+		items, err = util.CachedRunSummaries(ctx, tc, o.meta, cache, ns, opts, o.ChunkSize)
+		if err == nil {
+			// A cache that cannot be written costs the next list time, not its rows.
+			_ = cache.Save()
+		}
+	default:
+		items, err = util.AllRunSummaries(ctx, tc, ns, opts, o.ChunkSize)
 	}
-	items, err := read(ctx, tc, ns, metav1.ListOptions{LabelSelector: sel}, o.ChunkSize)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"knative.dev/pkg/apis"
@@ -68,14 +69,20 @@ type apiServer struct {
 	runs    []*v1.PipelineRun
 	trs     []*v1.TaskRun
 	v1beta1 bool
+	url     string
 	mu      sync.Mutex
 	queries []string
 }
 
 func (a *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	meta := strings.Contains(r.Header.Get("Accept"), "as=PartialObjectMetadataList")
 	a.mu.Lock()
-	a.queries = append(a.queries, r.URL.Path+"?"+r.URL.RawQuery)
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	q := r.URL.Path + "?" + r.URL.RawQuery
+	if meta {
+		q = "metadata " + q
+	}
+	a.queries = append(a.queries, q)
 	version := "v1"
 	if a.v1beta1 {
 		version = "v1beta1"
@@ -90,6 +97,19 @@ func (a *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sel, err := labels.Parse(r.URL.Query().Get("labelSelector"))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(parts) >= 2 && parts[len(parts)-2] == "pipelineruns" && !a.v1beta1 {
+		for _, p := range a.runs {
+			if p.Name == parts[len(parts)-1] {
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(p)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`))
 		return
 	}
 	var items []any
@@ -125,8 +145,18 @@ func (a *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if limit, _ := strconv.Atoi(r.URL.Query().Get("limit")); limit > 0 && len(items) > limit {
 		items, cont = items[:limit], strconv.Itoa(from+limit)
 	}
+	if meta {
+		for i, it := range items {
+			p := it.(*v1.PipelineRun)
+			items[i] = map[string]any{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": p.ObjectMeta}
+		}
+		kind = "PartialObjectMetadataList"
+		version = "meta.k8s.io/v1"
+	} else {
+		version = "tekton.dev/" + version
+	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"apiVersion": "tekton.dev/" + version, "kind": kind, "metadata": map[string]any{"continue": cont}, "items": items})
+	_ = json.NewEncoder(w).Encode(map[string]any{"apiVersion": version, "kind": kind, "metadata": map[string]any{"continue": cont}, "items": items})
 }
 
 func serve(t *testing.T, objs []runtime.Object, v1beta1 bool) (*apiServer, tekton.Interface) {
@@ -135,6 +165,9 @@ func serve(t *testing.T, objs []runtime.Object, v1beta1 bool) (*apiServer, tekto
 	for _, o := range objs {
 		switch x := o.(type) {
 		case *v1.PipelineRun:
+			if x.UID == "" {
+				x.UID, x.ResourceVersion = types.UID("uid-"+x.Name), "1"
+			}
 			a.runs = append(a.runs, x)
 		case *v1.TaskRun:
 			a.trs = append(a.trs, x)
@@ -142,7 +175,8 @@ func serve(t *testing.T, objs []runtime.Object, v1beta1 bool) (*apiServer, tekto
 	}
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	cs, err := tekton.NewForConfig(&rest.Config{Host: srv.URL})
+	a.url = srv.URL
+	cs, err := tekton.NewForConfig(&rest.Config{Host: srv.URL, QPS: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and cloud credential plugins
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/tektonclient"
@@ -27,9 +28,13 @@ func TektonClient(cf *genericclioptions.ConfigFlags) (tekton.Interface, string, 
 
 // Clients are the typed clients the run-following commands need.
 type Clients struct {
-	Tekton    tekton.Interface
-	Kube      kubernetes.Interface
+	Tekton tekton.Interface
+	Kube   kubernetes.Interface
+	// Metadata reads objects' metadata only.
+	Metadata  metadata.Interface
 	Namespace string
+	// Host is the API server's address, as the kubeconfig gives it.
+	Host string
 }
 
 // NewClients builds the Tekton and core clients from the connection flags.
@@ -57,6 +62,10 @@ func NewClients(cf *genericclioptions.ConfigFlags) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
+	mc, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	// Every command sees v1 runs, also on clusters that serve only v1beta1.
-	return &Clients{Tekton: tektonclient.New(tc, tektonclient.Auto), Kube: kc, Namespace: ns}, nil
+	return &Clients{Tekton: tektonclient.New(tc, tektonclient.Auto), Kube: kc, Metadata: mc, Namespace: ns, Host: cfg.Host}, nil
 }

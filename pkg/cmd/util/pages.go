@@ -28,9 +28,9 @@ func ListRuns(ctx context.Context, tc tekton.Interface, ns string, opts metav1.L
 	}, page)
 }
 
-// paged calls fetch for each page of chunk runs (0: one LIST) and page
+// paged calls fetch for each page of chunk runs (or their metadata) (0: one LIST) and page
 // with its runs, following the continue tokens.
-func paged(opts metav1.ListOptions, chunk int64, fetch func(metav1.ListOptions) ([]v1.PipelineRun, string, error), page func([]v1.PipelineRun) error) error {
+func paged[T any](opts metav1.ListOptions, chunk int64, fetch func(metav1.ListOptions) ([]T, string, error), page func([]T) error) error {
 	opts.Limit = chunk
 	for {
 		items, cont, err := fetch(opts)

@@ -31,11 +31,8 @@ import (
 // converts them) and with clients that have no REST client (fakes), this is
 // ListRuns.
 func ListRunSummaries(ctx context.Context, tc tekton.Interface, ns string, opts metav1.ListOptions, chunk int64, page func([]v1.PipelineRun) error) error {
-	if w, ok := tc.(*tektonclient.Clientset); ok && w.Mode() == tektonclient.V1beta1 {
-		return ListRuns(ctx, tc, ns, opts, chunk, page)
-	}
-	rc, ok := tc.TektonV1().RESTClient().(*rest.RESTClient)
-	if !ok || rc == nil {
+	rc := summaryClient(tc)
+	if rc == nil {
 		return ListRuns(ctx, tc, ns, opts, chunk, page)
 	}
 	err := paged(opts, chunk, func(o metav1.ListOptions) ([]v1.PipelineRun, string, error) {
