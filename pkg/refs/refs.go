@@ -177,6 +177,8 @@ func parseOne(text, body string) (Ref, error) {
 		return Ref{}, fmt.Errorf("unknown reference %s: the workspace offers only $(workspace.path)", text)
 	case strings.HasPrefix(body, "run."):
 		return Ref{}, fmt.Errorf("unknown reference %s: want $(run.name), $(run.uid), $(run.namespace) or $(run.status)", text)
+	case tektonForm(body) != "":
+		return Ref{}, fmt.Errorf("%s is Tekton's form: write %s", text, tektonForm(body))
 	case strings.HasPrefix(body, "tasks."):
 		return Ref{}, fmt.Errorf("%s is Tekton's form: write $(steps.STEP.outputs.NAME) or $(run.status)", text)
 	case strings.HasPrefix(body, "results."):
@@ -184,6 +186,31 @@ func parseOne(text, body string) (Ref, error) {
 	default: // workspaces.
 		return Ref{}, fmt.Errorf("%s is Tekton's form: write $(workspace.path)", text)
 	}
+}
+
+// tektonForm is the spec's spelling of a Tekton reference body, or "" when
+// it has none: a task's result is a step's output, a step's result file is
+// its output's path, the (only) workspace's path is $(workspace.path).
+func tektonForm(body string) string {
+	parts := strings.Split(body, ".")
+	switch {
+	case body == "tasks.status":
+		return "$(run.status)"
+	case parts[0] == "tasks" && len(parts) == 4 && parts[2] == "results" && isName(parts[1]):
+		name, all := strings.CutSuffix(parts[3], "[*]")
+		if !isName(name) {
+			return ""
+		}
+		if all {
+			name += "[*]"
+		}
+		return "$(steps." + parts[1] + ".outputs." + name + ")"
+	case parts[0] == "results" && len(parts) == 3 && parts[2] == "path" && isName(parts[1]):
+		return "$(outputs." + parts[1] + ".path)"
+	case parts[0] == "workspaces" && len(parts) == 3 && parts[2] == "path":
+		return "$(workspace.path)"
+	}
+	return ""
 }
 
 // Replace rewrites every well-formed reference in s with fn's answer.

@@ -37,6 +37,24 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// Tekton's spellings get the spec's exact equivalent, ready to paste.
+func TestTektonFormsGetTheirRewrite(t *testing.T) {
+	for in, want := range map[string]string{
+		"$(tasks.train.results.model-uri)": "$(tasks.train.results.model-uri) is Tekton's form: write $(steps.train.outputs.model-uri)",
+		"$(tasks.sweep.results.score[*])":  "$(tasks.sweep.results.score[*]) is Tekton's form: write $(steps.sweep.outputs.score[*])",
+		"$(tasks.status)":                  "$(tasks.status) is Tekton's form: write $(run.status)",
+		"$(results.accuracy.path)":         "$(results.accuracy.path) is Tekton's form: write $(outputs.accuracy.path)",
+		"$(workspaces.data.path)":          "$(workspaces.data.path) is Tekton's form: write $(workspace.path)",
+		"$(tasks.train.status)":            "$(tasks.train.status) is Tekton's form: write $(steps.STEP.outputs.NAME) or $(run.status)",
+		"$(results.x)":                     "$(results.x) is Tekton's form: write $(outputs.NAME.path)",
+	} {
+		_, errs := Parse(in)
+		if len(errs) != 1 || errs[0].Error() != want {
+			t.Errorf("%s: got %v, want %q", in, errs, want)
+		}
+	}
+}
+
 func TestReplaceLeavesShellAndMalformedAlone(t *testing.T) {
 	in := `echo $(date) $(params.a) $(steps.x.output.y)`
 	got := Replace(in, func(r Ref) string { return "<" + r.Name + ">" })
