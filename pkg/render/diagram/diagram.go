@@ -111,6 +111,10 @@ func Mermaid(m *model.Model) string {
 	b.WriteString("flowchart LR\n")
 	for _, s := range m.All() {
 		label := strings.Join(append([]string{"<b>" + s.Name + "</b>"}, Hardware(s)...), "<br/>")
+		if len(s.When) > 0 {
+			// As -o dot's xlabel: the step runs only when its conditions hold.
+			label += "<br/><i>when</i>"
+		}
 		label = strings.ReplaceAll(label, `"`, "#quot;")
 		open, closing := "[", "]"
 		if s.Finally {
@@ -127,15 +131,22 @@ func Mermaid(m *model.Model) string {
 		}
 		fmt.Fprintf(&b, "  %s %s %s\n", mermaidID(e[0]), arrow, mermaidID(e[1]))
 	}
-	var gpu []string
+	var gpu, when []string
 	for _, s := range m.All() {
 		if s.Settings.WantsGPU() {
 			gpu = append(gpu, mermaidID(s.Name))
+		}
+		if len(s.When) > 0 {
+			when = append(when, mermaidID(s.Name))
 		}
 	}
 	if len(gpu) > 0 {
 		b.WriteString("  classDef gpu stroke:#2e7d32,stroke-width:3px\n")
 		fmt.Fprintf(&b, "  class %s gpu\n", strings.Join(gpu, ","))
+	}
+	if len(when) > 0 {
+		b.WriteString("  classDef when stroke-dasharray:5 3\n")
+		fmt.Fprintf(&b, "  class %s when\n", strings.Join(when, ","))
 	}
 	return b.String()
 }

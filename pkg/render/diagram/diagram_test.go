@@ -15,8 +15,10 @@ metadata: {name: d}
 spec:
   image: x
   settings: {pod: {nodeSelector: {node-pool: cpu}}}
+  params: [{name: deploy, default: "true"}]
   steps:
     - {name: a, command: [x], outputs: [o]}
+    - {name: g, command: [x], when: [{input: $(params.deploy), operator: in, values: ["true"]}]}
     - {name: b, command: [x, $(steps.a.outputs.o)], settings: {resources: {gpu: 2, memory: 8Gi}, pod: {nodeSelector: {node-pool: gpu}}}}
     - {name: c, command: [x], after: [a]}
   finally:
@@ -42,6 +44,7 @@ func TestDot(t *testing.T) {
 		`"b" [label="b\n2× nvidia.com/gpu\nmem 8Gi\nnode-pool=gpu", color="darkgreen", penwidth=2];`,
 		`"a" -> "b";`, `"a" -> "c";`,
 		`"b" -> "f" [style=dashed];`, `"c" -> "f" [style=dashed];`,
+		`"g" [label="g\nnode-pool=cpu", xlabel="when"];`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dot lacks %s:\n%s", want, out)
@@ -54,7 +57,8 @@ func TestDot(t *testing.T) {
 
 func TestMermaid(t *testing.T) {
 	out := diagram.Mermaid(build(t))
-	for _, want := range []string{"flowchart LR", `s_b["<b>b</b><br/>2× nvidia.com/gpu<br/>mem 8Gi<br/>node-pool=gpu"]`, "s_a --> s_b", "s_c -.-> s_f", "class s_b gpu", `s_f(["<b>f</b><br/>node-pool=cpu"])`} {
+	for _, want := range []string{"flowchart LR", `s_b["<b>b</b><br/>2× nvidia.com/gpu<br/>mem 8Gi<br/>node-pool=gpu"]`, "s_a --> s_b", "s_c -.-> s_f", "class s_b gpu", `s_f(["<b>f</b><br/>node-pool=cpu"])`,
+		`s_g["<b>g</b><br/>node-pool=cpu<br/><i>when</i>"]`, "class s_g when"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("mermaid lacks %s:\n%s", want, out)
 		}
