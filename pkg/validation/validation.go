@@ -810,6 +810,13 @@ func (v *validator) reference(r refs.Ref, s *spec.Step, fp *field.Path, finally,
 				decl = "its outputs: " + strings.Join(target.Outputs, ", ")
 			}
 			bad("step " + r.Step + " has no output " + r.Name + " (" + decl + ")")
+		case finally:
+			// Tekton skips a finally task whose result references are
+			// missing ("Results were missing"): exactly when the run fails,
+			// the step that should report it would not run.
+			v.warns = append(v.warns, field.Invalid(fp, r.Text, "finally step "+s.Name+" reads an output of step "+r.Step+
+				", so Tekton skips it whenever "+r.Step+" does not succeed (the output is missing), also when the run fails. "+
+				"To run it in every case, have "+r.Step+" also write the value to a file under $(workspace.path) or the artifact store and read it from there, branching on $(run.status)"))
 		}
 	case refs.OutputPath:
 		if inWhen {

@@ -202,6 +202,32 @@ spec:
 	}
 }
 
+// A finally step that reads a DAG step's output is skipped by Tekton when
+// that output is missing, which is when the run fails: said as a warning.
+func TestFinallyReadingAnOutputWarns(t *testing.T) {
+	spec := `apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: alert}
+spec:
+  image: busybox
+  steps:
+    - {name: evaluate, command: [sh, -c, "echo 0.9 > $(outputs.accuracy.path)"], outputs: [accuracy]}
+  finally:
+    - {name: notify, command: [echo, "$(run.status)", "$(steps.evaluate.outputs.accuracy)"]}
+`
+	out, stderr, code := run(t, spec, "render", "-f", "-")
+	if code != 0 || !strings.Contains(out, "kind: PipelineRun") {
+		t.Fatalf("a warning must not fail the render: exit %d: %s", code, stderr)
+	}
+	want := "<stdin>:9:55: warning: spec.finally[0].command[2]: finally step notify reads an output of step evaluate, so Tekton skips it whenever evaluate does not succeed"
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "$(workspace.path)") {
+		t.Errorf("stderr lacks %q and the alternative:\n%s", want, stderr)
+	}
+	if strings.Contains(stderr, "Invalid value") {
+		t.Errorf("a warning reads as an error:\n%s", stderr)
+	}
+}
+
 // Instances placed by profile: $(matrix.KEY) are placed once per profile,
 // so the workspace warning sees them too.
 func TestWorkspaceWarningSeesPerInstanceProfiles(t *testing.T) {
