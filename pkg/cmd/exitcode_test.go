@@ -136,3 +136,28 @@ func TestUsageErrorsExit2(t *testing.T) {
 		})
 	}
 }
+
+// A bad -o is refused before any request (there is no cluster here) with
+// exit 2 and every format the verb takes, its own ones included.
+func TestBadOutputFormatListsTheVerbsFormats(t *testing.T) {
+	minimal := filepath.Join(examplesDir, "minimal.yaml")
+	printFlags := "go-template, go-template-file, json, jsonpath, jsonpath-as-json, jsonpath-file, kyaml, "
+	for _, c := range []struct {
+		args    []string
+		formats string
+	}{
+		{[]string{"render", "-f", minimal}, "dot, " + printFlags + "mermaid, name, template, templatefile, yaml"},
+		{[]string{"run", "-f", minimal}, printFlags + "name, template, templatefile, yaml"},
+		{[]string{"list"}, "custom-columns-file=, custom-columns=, " + printFlags + "name, template, templatefile, wide, yaml"},
+		{[]string{"doctor"}, printFlags + "template, templatefile, yaml"},
+		{[]string{"schedule", "list"}, printFlags + "name, template, templatefile, yaml"},
+		{[]string{"schedule", "create", "nightly", "-f", minimal, "--cron", "0 3 * * *"}, printFlags + "name, template, templatefile, yaml"},
+	} {
+		args := append(c.args, "-o", "bad")
+		_, stderr, code := run(t, args...)
+		want := `unsupported output format "bad": use one of ` + c.formats + "\n"
+		if code != util.ExitInvalid || !strings.Contains(stderr, want) {
+			t.Errorf("kubectl-mlpipe %s: exit %d\n%s\nwant exit 2 and %q", strings.Join(args, " "), code, stderr, want)
+		}
+	}
+}

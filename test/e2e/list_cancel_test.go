@@ -47,6 +47,16 @@ func TestListRunsOfTwoPipelines(t *testing.T) {
 		t.Errorf("list -A:\n%s", out)
 	}
 
+	// kubectl get's -o formats and --sort-by.
+	byAge := must(t, mlpipe(t, "", "list", "-n", ns, "--sort-by", ".metadata.creationTimestamp", "-o", "jsonpath={.items[*].metadata.name}"), "list -o jsonpath").Stdout
+	if byAge != strings.Join(names, " ") {
+		t.Errorf("list --sort-by .metadata.creationTimestamp -o jsonpath: %q, want %q", byAge, strings.Join(names, " "))
+	}
+	cols := must(t, mlpipe(t, "", "list", "-n", ns, "--no-headers", "-o", "custom-columns=RUN:.metadata.name,REASON:.status.conditions[0].reason,STEPS:.spec.pipelineSpec.tasks[*].name"), "list -o custom-columns").Stdout
+	if want := names[1] + "   Succeeded   load-data,preprocess,train,"; !strings.Contains(cols, want) || strings.Count(cols, "\n") != 3 {
+		t.Errorf("list -o custom-columns lacks %q:\n%s", want, cols)
+	}
+
 	// The rows of finished runs come from the cache while the runs are
 	// unchanged (same uid and resourceVersion), and a change or a delete
 	// made with kubectl shows at once.

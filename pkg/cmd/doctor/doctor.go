@@ -122,8 +122,8 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 		return err
 	}
 	if *o.PrintFlags.OutputFormat != "" {
-		if o.printer, err = o.PrintFlags.ToPrinter(); err != nil {
-			return &util.ExitError{Code: util.ExitInvalid, Err: err}
+		if o.printer, err = util.Printer(o.cmdPath, o.PrintFlags); err != nil {
+			return err
 		}
 	}
 	if o.newClients == nil {

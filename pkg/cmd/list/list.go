@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"knative.dev/pkg/apis"
@@ -36,7 +37,9 @@ type Options struct {
 	AllNamespaces bool
 	Selector      string
 	Output        string
-	NoHeaders     bool
+	// SortBy is a JSONPath the runs are ordered by (kubectl get --sort-by).
+	SortBy    string
+	NoHeaders bool
 	// ChunkSize is the page size of the LIST of runs (0: one LIST).
 	ChunkSize int64
 	// Cache lists finished runs from their metadata and CachePath.
@@ -47,13 +50,49 @@ type Options struct {
 	// kube finds the Tekton Dashboard for -o wide; nil: only --dashboard-url or the environment.
 	kube kubernetes.Interface
 	meta metadata.Interface
+	// printer prints the runs for -o name, yaml, json, jsonpath and the
+	// templates; columns for -o custom-columns. Neither for the table.
+	printer printers.ResourcePrinter
+	columns *util.CustomColumns
+}
+
+// tableFormats are list's own -o formats, beside PrintFlags'.
+var tableFormats = []string{"wide", "custom-columns=", "custom-columns-file="}
+
+func printFlags(format string) *genericclioptions.PrintFlags {
+	pf := genericclioptions.NewPrintFlags("").WithTypeSetter(render.Scheme)
+	*pf.OutputFormat = format
+	return pf
+}
+
+// complete checks -o and --sort-by before any request.
+func (o *Options) complete(cmdPath string) error {
+	if o.SortBy != "" {
+		if _, err := util.SortBy(o.SortBy, nil); err != nil {
+			return util.UsageError(cmdPath, "%v", err)
+		}
+	}
+	switch o.Output {
+	case "", "wide":
+		return nil
+	}
+	cc, ok, err := util.ParseCustomColumns(o.Output)
+	if err != nil {
+		return util.UsageError(cmdPath, "%v", err)
+	}
+	if ok {
+		o.columns = cc
+		return nil
+	}
+	o.printer, err = util.Printer(cmdPath, printFlags(o.Output), tableFormats...)
+	return err
 }
 
 // NewCmd returns the list command.
 func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &Options{now: time.Now, Cache: true}
 	cmd := &cobra.Command{
-		Use:   "list [PIPELINE] [-A] [-l selector] [-o wide|yaml|json|name]",
+		Use:   "list [PIPELINE] [-A] [-l selector] [-o wide|yaml|json|name|jsonpath=…|go-template=…|custom-columns=…] [--sort-by JSONPATH]",
 		Short: "List runs, newest first",
 		Long: `List shows the runs kubectl-mlpipe created (label app.kubernetes.io/managed-by=kubectl-mlpipe),
 newest first: their pipeline, status, steps done of all steps, start and duration.
@@ -72,14 +111,15 @@ resourceVersion are unchanged (any change to a run gives it a new resourceVersio
 new, changed and unfinished runs are read whole. --local-cache=false reads every run.`,
 		Example: `  kubectl mlpipe list
   kubectl mlpipe list churn-training
-  kubectl mlpipe list -A -o wide`,
+  kubectl mlpipe list -A -o wide
+  # as kubectl get: every -o of its printers, and --sort-by
+  kubectl mlpipe list -o custom-columns=RUN:.metadata.name,REASON:.status.conditions[0].reason
+  kubectl mlpipe list --sort-by .status.startTime -o jsonpath='{.items[*].metadata.name}'`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: util.CompletePipelines(cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch o.Output {
-			case "", "wide", "yaml", "json", "name":
-			default:
-				return util.UsageError(cmd.CommandPath(), "unsupported output format %q: use wide, yaml, json or name", o.Output)
+			if err := o.complete(cmd.CommandPath()); err != nil {
+				return err
 			}
 			c, err := util.NewClients(cf)
 			if err != nil {
@@ -106,7 +146,11 @@ new, changed and unfinished runs are read whole. --local-cache=false reads every
 	}
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "list runs in every namespace")
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector to filter runs")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: wide, yaml, json or name")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format. One of: ("+strings.Join(util.Formats(printFlags(""), tableFormats...), ", ")+"). The table is the default")
+	cmd.Flags().StringVar(&o.SortBy, "sort-by", "", "sort the runs by this JSONPath of a run, as kubectl get does (e.g. '{.status.startTime}'); the default is newest first. The table reads only what it shows of a run (metadata and status): sort it by those")
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return util.Formats(printFlags(""), tableFormats...), cobra.ShellCompDirectiveNoFileComp
+	})
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "leave out the header line")
 	cmd.Flags().Int64Var(&o.ChunkSize, "chunk-size", util.ChunkSize, "read runs in pages of this many, as kubectl does (0: all in one LIST). The table is sorted newest first, so it is printed once every page is in")
 	cmd.Flags().BoolVar(&o.Cache, "local-cache", o.Cache, "keep the rows of finished runs in --cache-dir, and list the runs by their metadata, reading only those new or changed since (--local-cache=false: read every run)")
@@ -120,6 +164,11 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	// times what it holds. GOGC in the environment wins.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(100)
+	}
+	if o.printer == nil && o.columns == nil {
+		if err := o.complete(""); err != nil {
+			return err
+		}
 	}
 	// The Dashboard's address is looked up alongside the lists.
 	base := make(chan string, 1)
@@ -136,6 +185,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	opts := metav1.ListOptions{LabelSelector: sel}
 	switch {
 	case o.Output != "" && o.Output != "wide":
+		// Every other format can show any field of a run.
 		items, err = util.AllRuns(ctx, tc, ns, opts, o.ChunkSize)
 	case o.Cache && o.CachePath != "":
 
@@ -180,20 +230,36 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		}
 	}
 	util.NewestFirst(items)
-	switch o.Output {
-	case "yaml", "json", "name":
-		pf := genericclioptions.NewPrintFlags("").WithTypeSetter(render.Scheme)
-		*pf.OutputFormat = o.Output
-		p, err := pf.ToPrinter()
+	if o.SortBy != "" || o.columns != nil {
+		for i := range items {
+			items[i].SetGroupVersionKind(v1.SchemeGroupVersion.WithKind("PipelineRun"))
+		}
+		maps, err := util.ToMaps(items)
 		if err != nil {
 			return err
 		}
+		if o.SortBy != "" {
+			idx, err := util.SortBy(o.SortBy, maps)
+			if err != nil {
+				return util.UsageError("", "%v", err)
+			}
+			sorted, sortedMaps := make([]v1.PipelineRun, len(items)), make([]map[string]any, len(maps))
+			for i, j := range idx {
+				sorted[i], sortedMaps[i] = items[j], maps[j]
+			}
+			items, maps = sorted, sortedMaps
+		}
+		if o.columns != nil {
+			return o.columns.Print(streams.Out, maps, o.NoHeaders)
+		}
+	}
+	if o.printer != nil {
 		for i := range items {
 			items[i].SetGroupVersionKind(v1.SchemeGroupVersion.WithKind("PipelineRun"))
 		}
 		if o.Output == "name" {
 			for i := range items {
-				if err := p.PrintObj(&items[i], streams.Out); err != nil {
+				if err := o.printer.PrintObj(&items[i], streams.Out); err != nil {
 					return err
 				}
 			}
@@ -201,7 +267,7 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		}
 		l := &v1.PipelineRunList{Items: items}
 		l.SetGroupVersionKind(v1.SchemeGroupVersion.WithKind("PipelineRunList"))
-		return p.PrintObj(l, streams.Out)
+		return o.printer.PrintObj(l, streams.Out)
 	}
 	if len(items) == 0 {
 		where := fmt.Sprintf("in namespace %q", ns)

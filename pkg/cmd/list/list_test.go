@@ -14,6 +14,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
 )
 
 var now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -108,5 +110,55 @@ func TestListYAMLAndEmpty(t *testing.T) {
 	}
 	if out.Len() != 0 || !strings.Contains(errOut.String(), `No runs found in namespace "other"`) {
 		t.Errorf("empty: stdout %q stderr %q", out.String(), errOut.String())
+	}
+}
+
+// list takes kubectl get's -o formats and --sort-by.
+func TestOutputFormatsAsKubectlGet(t *testing.T) {
+	runs := func() *tektonfake.Clientset {
+		return tektonfake.NewSimpleClientset(
+			pr("old", "train", 2*time.Hour, corev1.ConditionTrue, "Succeeded"),
+			pr("new", "train", 5*time.Minute, corev1.ConditionUnknown, "Running"),
+			pr("mid", "eval", time.Hour, corev1.ConditionFalse, "Failed"),
+		)
+	}
+	for _, c := range []struct{ output, sortBy, want string }{
+		{"jsonpath={.items[*].metadata.name}", "", "new mid old"},
+		{"jsonpath={.items[*].metadata.name}", ".metadata.name", "mid new old"},
+		{"go-template={{range .items}}{{.metadata.name}}:{{index .metadata.labels \"mlpipe.dev/pipeline\"}} {{end}}", "", "new:train mid:eval old:train "},
+		{"custom-columns=RUN:.metadata.name,REASON:.status.conditions[0].reason,NONE:.spec.timeouts", "{.status.startTime}", "RUN   REASON      NONE\nold   Succeeded   <none>\nmid   Failed      <none>\nnew   Running     <none>\n"},
+		{"name", "", "pipelinerun.tekton.dev/new\npipelinerun.tekton.dev/mid\npipelinerun.tekton.dev/old\n"},
+		{"", "{.metadata.name}", "mid "},
+	} {
+		var out bytes.Buffer
+		o := &Options{Output: c.output, SortBy: c.sortBy, NoHeaders: c.output == "", now: func() time.Time { return now }}
+		if err := o.complete("kubectl mlpipe list"); err != nil {
+			t.Fatalf("-o %s: %v", c.output, err)
+		}
+		if err := o.run(context.Background(), runs(), "ml", "", genericiooptions.IOStreams{Out: &out, ErrOut: &out}); err != nil {
+			t.Fatalf("-o %s: %v", c.output, err)
+		}
+		got := out.String()
+		if c.output == "" {
+			got = got[:4] // the first row of the sorted table
+		}
+		if got != c.want {
+			t.Errorf("-o %s --sort-by %q:\ngot  %q\nwant %q", c.output, c.sortBy, got, c.want)
+		}
+	}
+}
+
+// A bad -o or --sort-by is refused before any request, naming every format.
+func TestBadOutputListsEveryFormat(t *testing.T) {
+	for _, c := range []struct{ output, sortBy, want string }{
+		{"bad", "", `unsupported output format "bad": use one of custom-columns-file=, custom-columns=, go-template, go-template-file, json, jsonpath, jsonpath-as-json, jsonpath-file, kyaml, name, template, templatefile, wide, yaml`},
+		{"custom-columns=NAME", "", `custom-columns: "NAME" is not HEADER:JSONPATH`},
+		{"", "{.metadata.name", "--sort-by"},
+	} {
+		o := &Options{Output: c.output, SortBy: c.sortBy}
+		err := o.complete("kubectl mlpipe list")
+		if err == nil || !strings.Contains(err.Error(), c.want) || util.Code(err) != util.ExitInvalid {
+			t.Errorf("-o %q --sort-by %q: %v (exit %d); want %q, exit 2", c.output, c.sortBy, err, util.Code(err), c.want)
+		}
 	}
 }

@@ -150,9 +150,9 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 	if o.format == "dot" || o.format == "mermaid" || o.Explain {
 		return nil
 	}
-	o.printer, err = o.PrintFlags.ToPrinter()
+	o.printer, err = util.Printer(o.cmdPath, o.PrintFlags, "dot", "mermaid")
 	if err != nil {
-		return &util.ExitError{Code: util.ExitInvalid, Err: err}
+		return err
 	}
 	if o.format == "yaml" {
 		// Rendered objects carry no managedFields for the printer to omit.

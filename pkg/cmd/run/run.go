@@ -241,8 +241,8 @@ func (o *Options) Complete(cmd *cobra.Command) error {
 			return err
 		}
 	}
-	if o.printer, err = o.PrintFlags.ToPrinter(); err != nil {
-		return &util.ExitError{Code: util.ExitInvalid, Err: err}
+	if o.printer, err = util.Printer(cmd.CommandPath(), o.PrintFlags); err != nil {
+		return err
 	}
 	if o.newClients == nil {
 		o.newClients = o.clientsFromFlags

@@ -98,9 +98,9 @@ func (o *createOptions) run(cmd *cobra.Command, cf *genericclioptions.ConfigFlag
 			return err
 		}
 	}
-	printer, err := o.PrintFlags.ToPrinter()
+	printer, err := util.Printer(path, o.PrintFlags)
 	if err != nil {
-		return &util.ExitError{Code: util.ExitInvalid, Err: err}
+		return err
 	}
 	doc, err := util.LoadOne(path, o.Filenames, streams.In, "a schedule runs")
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
@@ -102,6 +103,13 @@ func newListCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOSt
 		Short: "List schedules: cron, next and last firing, the last run and its status",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var p printers.ResourcePrinter
+			if *pf.OutputFormat != "" {
+				var err error
+				if p, err = util.Printer(cmd.CommandPath(), pf); err != nil {
+					return err
+				}
+			}
 			c, err := util.NewClients(cf)
 			if err != nil {
 				return err
@@ -114,11 +122,7 @@ func newListCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOSt
 			if err != nil {
 				return err
 			}
-			if *pf.OutputFormat != "" {
-				p, err := pf.ToPrinter()
-				if err != nil {
-					return &util.ExitError{Code: util.ExitInvalid, Err: err}
-				}
+			if p != nil {
 				objs := make([]runtime.Object, len(rs))
 				for i := range rs {
 					objs[i] = rs[i].cj
