@@ -161,3 +161,45 @@ func TestBadOutputFormatListsTheVerbsFormats(t *testing.T) {
 		}
 	}
 }
+
+// Each verb's help lists the exit codes it can return, and no other.
+func TestHelpListsTheVerbsExitCodes(t *testing.T) {
+	for verb, want := range map[string]string{
+		"render": "0 1 2", "validate": "0 1 2", "delete": "0 1 2", "cancel": "0 1 2", "schedule": "0 1 2",
+		"logs": "0 1 2 130", "run": "0 1 2 3 130", "describe": "0 1 2 3 130",
+	} {
+		stdout, _, _ := run(t, append(strings.Fields(verb), "--help")...)
+		_, codes, found := strings.Cut(stdout, "Exit codes:\n")
+		if !found {
+			t.Errorf("%s --help has no exit codes", verb)
+			continue
+		}
+		var got []string
+		for _, l := range strings.Split(codes, "\n") {
+			if f := strings.Fields(l); len(f) > 1 && strings.HasPrefix(l, "  ") && f[0] >= "0" && f[0] <= "999" {
+				got = append(got, f[0])
+			} else {
+				break
+			}
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s --help lists exit codes %v, want %s:\n%s", verb, got, want, codes)
+		}
+	}
+}
+
+// Every --dry-run says what client mode prints.
+func TestDryRunHelpSaysWhatItPrints(t *testing.T) {
+	for _, verb := range []string{"run", "delete", "cancel", "schedule create", "schedule delete"} {
+		stdout, _, _ := run(t, append(strings.Fields(verb), "--help")...)
+		i := strings.Index(stdout, "--dry-run string")
+		if i < 0 {
+			t.Errorf("%s --help has no --dry-run", verb)
+			continue
+		}
+		line, _, _ := strings.Cut(stdout[i:], "\n")
+		if !strings.Contains(line, "If client strategy, only print the ") {
+			t.Errorf("%s --dry-run does not say what it prints: %s", verb, line)
+		}
+	}
+}

@@ -44,7 +44,7 @@ sends the patches with dryRun=All.
 RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
 pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 
-` + util.ExitCodesHelp,
+` + util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid),
 		Example: `  kubectl mlpipe cancel churn-training-x7k2p
   kubectl mlpipe cancel churn-training-x7k2p --grace
   kubectl mlpipe cancel --pipeline churn-training --dry-run=client

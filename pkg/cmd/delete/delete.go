@@ -63,7 +63,7 @@ Safe by default:
 RUN is a run's name, or TYPE/NAME as kubectl prints it (pipelinerun/NAME,
 pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 
-` + util.ExitCodesHelp,
+` + util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid),
 		ValidArgsFunction: util.CompleteRuns(cf),
 		Example: `  kubectl mlpipe delete churn-training-x7k2p
   kubectl mlpipe delete --pipeline churn-training --keep 5

@@ -50,7 +50,7 @@ pipelinerun.tekton.dev/NAME from 'run -o name'), so output pipes between verbs.
 With --last, logs reads the newest run, and the arguments become [PIPELINE] [STEP]:
 PIPELINE picks the newest run of that pipeline.
 
-` + util.ExitCodesHelp,
+` + util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid, util.ExitInterrupted),
 		Example: `  kubectl mlpipe logs churn-training-x7k2p
   kubectl mlpipe logs churn-training-x7k2p train
   kubectl mlpipe logs churn-training-x7k2p -f

@@ -97,7 +97,7 @@ With --mode referenced (or auto, the default, when the run is over the size budg
 that embedding allows) it prints the Tasks and the Pipeline the run refers to, then the
 run, in the order 'kubectl create -f -' must create them. See 'run --help'.
 
-` + util.ExitCodesHelp,
+` + util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid),
 		Example: example,
 		Args:    util.NoPositionalSpec,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -175,7 +175,7 @@ once no run refers to them. --mode embedded|referenced overrides.
 	}
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "spec file, or - for stdin")
 	cmd.Flags().StringArrayVarP(&o.Params, "param", "p", nil, "set a param: name=value (repeatable)")
-	util.AddDryRunFlag(cmd, &o.DryRun, `Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.`)
+	util.AddDryRunFlag(cmd, &o.DryRun, `Must be "none", "server", or "client". If client strategy, only print the PipelineRun that would be created (in referenced mode also its Tasks and Pipeline), sending nothing. If server strategy, send them with dryRun=All: the apiserver and Tekton's webhook check them, and nothing is stored.`)
 	cmd.Flags().StringVar(&o.FieldManager, "field-manager", "kubectl-mlpipe", "name of the manager recorded in managedFields")
 	cmd.Flags().BoolVarP(&o.Wait, "wait", "w", false, "follow the run to its end, showing each step; the exit code is the run's outcome")
 	cmd.Flags().BoolVar(&o.Follow, "follow", false, "follow the run to its end, streaming its steps' logs")

@@ -51,7 +51,7 @@ image with kubectl and a POSIX sh; the plugin never pulls it. --overrides takes 
 strategic merge patch of the CronJob, as 'kubectl run --overrides' does (a node
 selector for the pod, a different service host, resource requests).
 
-` + util.ExitCodesHelp,
+` + util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid),
 		Example: `  kubectl mlpipe schedule create nightly -f train.yaml --cron "0 2 * * *"
   kubectl mlpipe schedule create hourly-eval -f eval.yaml --cron @hourly --concurrency replace -p split=val
   kubectl mlpipe schedule create nightly -f train.yaml --cron "0 2 * * *" --dry-run=client -o yaml`,
@@ -69,7 +69,7 @@ selector for the pod, a different service host, resource requests).
 	cmd.Flags().StringVar(&o.Image, "image", schedule.DefaultImage, "image of the pod that creates the run: any image with kubectl and sh")
 	cmd.Flags().StringVar(&o.Overrides, "overrides", "", "a JSON strategic merge patch applied to the generated CronJob")
 	cmd.Flags().BoolVar(&o.ExpandMatrix, "expand-matrix", false, "expand every matrix into one task per instance")
-	util.AddDryRunFlag(cmd, &o.DryRun, "")
+	util.AddDryRunFlag(cmd, &o.DryRun, `Must be "none", "server", or "client". If client strategy, only print the ServiceAccount, Role, RoleBinding, ConfigMap and CronJob that would be created, creating nothing. If server strategy, send them with dryRun=All: nothing is stored.`)
 	o.PrintFlags.AddFlags(cmd)
 	_ = cmd.MarkFlagRequired("cron")
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")

@@ -39,7 +39,7 @@ a ConfigMap, under a ServiceAccount whose Role may create PipelineRuns (and, for
 --concurrency forbid, list them; for replace, list and cancel them) and nothing else.
 The runs it creates carry mlpipe.dev/schedule=NAME too.
 
-` + util.ExitCodesHelp,
+` + util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid),
 		Example: `  # Retrain every night at 02:00, Paris time, never two runs at once
   kubectl mlpipe schedule create nightly -f train.yaml --cron "0 2 * * *" --time-zone Europe/Paris -p epochs=50
 
@@ -194,7 +194,7 @@ mlpipe.dev/schedule=NAME'.`,
 			return nil
 		},
 	}
-	util.AddDryRunFlag(cmd, &dryRun, "")
+	util.AddDryRunFlag(cmd, &dryRun, `Must be "none", "server", or "client". If client strategy, only print the objects of the schedule that would be deleted, deleting nothing. If server strategy, send the deletes with dryRun=All: nothing is deleted.`)
 	return cmd
 }
 

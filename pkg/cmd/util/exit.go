@@ -4,6 +4,7 @@ package util
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/model"
@@ -22,13 +23,33 @@ const (
 	ExitTimeout = 3
 )
 
-// ExitCodesHelp documents the exit codes for --help.
-const ExitCodesHelp = `Exit codes:
-  0  success
-  1  error: API, network, auth or I/O failure; with --wait, the run failed
-  2  invalid input: bad flags or arguments, or an invalid spec
-  3  a wait timed out (--timeout), or the run was cancelled
-  130  Ctrl-C while waiting: the run goes on`
+// ExitCodesHelp documents every exit code, for the root command's --help.
+var ExitCodesHelp = ExitCodes(ExitOK, ExitFailure, ExitInvalid, ExitTimeout, ExitInterrupted)
+
+// ExitCodes documents, for a command's --help, the exit codes it can return.
+func ExitCodes(codes ...int) string {
+	waits := slices.Contains(codes, ExitTimeout)
+	lines := []string{"Exit codes:"}
+	for _, c := range codes {
+		switch c {
+		case ExitOK:
+			lines = append(lines, "  0  success")
+		case ExitFailure:
+			if waits {
+				lines = append(lines, "  1  error: API, network, auth or I/O failure; with --wait, the run failed")
+			} else {
+				lines = append(lines, "  1  error: API, network, auth or I/O failure")
+			}
+		case ExitInvalid:
+			lines = append(lines, "  2  invalid input: bad flags or arguments, or an invalid spec")
+		case ExitTimeout:
+			lines = append(lines, "  3  a wait timed out (--timeout), or the run was cancelled")
+		case ExitInterrupted:
+			lines = append(lines, "  130  Ctrl-C while waiting: the run goes on")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 // ExitError carries an exit code with its cause.
 type ExitError struct {

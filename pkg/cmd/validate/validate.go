@@ -39,7 +39,7 @@ nodes) are printed but do not fail the check.
 
 With -o json the report is written to stdout as JSON, for editors and CI.
 
-` + util.ExitCodesHelp,
+` + util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid),
 		Example: `  # Check one spec
   kubectl mlpipe validate -f train.yaml
 
