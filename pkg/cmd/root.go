@@ -70,7 +70,20 @@ column and field path.
 		schema.NewCmd(streams),
 		versioncmd.NewCmd(streams),
 	)
+	util.RegisterConnectionCompletions(root, cf)
+	registerParamCompletions(root)
 	return root
+}
+
+// registerParamCompletions completes -p NAME= from the spec of -f on every
+// command that takes params.
+func registerParamCompletions(c *cobra.Command) {
+	if c.Flags().Lookup("param") != nil {
+		_ = c.RegisterFlagCompletionFunc("param", util.CompleteParams)
+	}
+	for _, sub := range c.Commands() {
+		registerParamCompletions(sub)
+	}
 }
 
 // addLogFlags adds kubectl's -v and --vmodule: -v=6 shows each request,

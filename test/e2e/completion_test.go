@@ -56,6 +56,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"mlpipe", "__complete", "list", "-n", ns, ""}, "failing,untolerated"},
 		{[]string{"mlpipe", "__complete", "logs", "-n", ns, "--last", ""}, "failing,untolerated"},
 		{[]string{"mlpipe", "__complete", "describe", "-n", ns, "--last", "unt"}, "untolerated"},
+		// -n from the cluster's namespaces, as kubectl completes it.
+		{[]string{"__complete", "mlpipe", "list", "-n", ns[:len(ns)-2]}, ns},
 	} {
 		if got := strings.Join(completions(t, c.args...), ","); got != c.want {
 			t.Errorf("kubectl %s\n got: %s\nwant: %s", strings.Join(c.args, " "), got, c.want)
