@@ -272,6 +272,15 @@ func TestGenSpecCompiles(t *testing.T) {
 		if n < 10 { // too small to use every profile
 			ds = ds.Errors()
 		}
+		// Its finally step reads an output on purpose (the reference path is
+		// part of what is measured): the warning about it is expected.
+		var other spec.Diagnostics
+		for _, d := range ds {
+			if !strings.Contains(d.Message, "finally step notify reads an output of step") {
+				other = append(other, d)
+			}
+		}
+		ds = other
 		if len(ds) > 0 {
 			t.Fatalf("%d steps: generated spec has diagnostics:\n%v", n, ds)
 		}

@@ -64,7 +64,10 @@ type Step struct {
 	WorkingDir string
 	Outputs    []string
 	// After holds explicit and data dependencies, in order of first mention.
-	After    []string
+	After []string
+	// Written is the part of After the spec's after names; the rest is
+	// implied by the outputs the step reads.
+	Written  []string
 	When     []spec.WhenExpression
 	Retries  int
 	Timeout  *time.Duration
@@ -268,6 +271,7 @@ func buildStep(p *spec.Pipeline, s *spec.Step, path *field.Path, finally bool) (
 		}
 	}
 	st.After = dedupe(after)
+	st.Written = dedupe(append([]string(nil), s.After...))
 	return st, nil
 }
 

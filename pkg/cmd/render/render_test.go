@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -198,6 +199,23 @@ spec:
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// --explain tells the after edges the user wrote from those the outputs a
+// step reads imply.
+func TestExplainMarksImpliedAfter(t *testing.T) {
+	out, stderr, code := run(t, "", "render", "-f", "../../../examples/training.yaml", "--explain")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		`spec\.steps\[1\]\.after +preprocess +spec\.pipelineSpec\.tasks\[1\]\.runAfter +implied, not written: it reads the outputs of load-data\n`,
+		`spec\.steps\[4\]\.after +deploy +spec\.pipelineSpec\.tasks\[4\]\.runAfter +written: evaluate; implied by the outputs it reads: train\n`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("--explain lacks %s:\n%s", want, out)
 		}
 	}
 }

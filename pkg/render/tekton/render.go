@@ -4,6 +4,7 @@ package tekton
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -288,6 +289,32 @@ func taskStrings(in []string) []string {
 	return out
 }
 
+// explainAfter says where a step's after went, and which of its edges the
+// user wrote and which the outputs it reads imply.
+func (r *renderer) explainAfter(s *model.Step, runAfter []string, tp *field.Path) {
+	var implied []string
+	for _, a := range s.After {
+		if !slices.Contains(s.Written, a) {
+			implied = append(implied, a)
+		}
+	}
+	var notes []string
+	switch {
+	case len(implied) == len(s.After):
+		notes = append(notes, "implied, not written: it reads the outputs of "+strings.Join(implied, ", "))
+	case len(implied) > 0:
+		notes = append(notes, "written: "+strings.Join(s.Written, ", ")+"; implied by the outputs it reads: "+strings.Join(implied, ", "))
+	}
+	if len(runAfter) == 0 {
+		r.explain(s.Path.Child("after").String(), nil, s.Name, strings.Join(append(notes, "every step it follows is reused"), "; "))
+		return
+	}
+	if len(runAfter) < len(s.After) {
+		notes = append(notes, "reused steps are left out (already done)")
+	}
+	r.explain(s.Path.Child("after").String(), tp.Child("runAfter"), s.Name, strings.Join(notes, "; "))
+}
+
 func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 	m := r.m
 	pt := v1.PipelineTask{Name: s.Name, Retries: s.Retries}
@@ -300,14 +327,8 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 				pt.RunAfter = append(pt.RunAfter, name)
 			}
 		}
-		note := "with the steps whose outputs it reads"
-		if len(pt.RunAfter) < len(s.After) {
-			note += "; reused steps are left out (already done)"
-		}
-		if len(pt.RunAfter) > 0 {
-			r.explain(s.Path.Child("after").String(), tp.Child("runAfter"), s.Name, note)
-		} else {
-			r.explain(s.Path.Child("after").String(), nil, s.Name, "every step it follows is reused")
+		if r.opts.Explain {
+			r.explainAfter(s, pt.RunAfter, tp)
 		}
 	}
 	if s.Retries > 0 {
