@@ -203,3 +203,38 @@ func TestDryRunHelpSaysWhatItPrints(t *testing.T) {
 		}
 	}
 }
+
+// A directory is named in the errors about it; documents of other kinds are
+// reported once per kind, not as fields a Pipeline lacks.
+func TestDirectoryErrors(t *testing.T) {
+	two, mixed := t.TempDir(), t.TempDir()
+	minimal, err := os.ReadFile(filepath.Join(examplesDir, "minimal.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	training, err := os.ReadFile(filepath.Join(examplesDir, "training.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, body := range map[string]string{
+		filepath.Join(two, "a.yaml"):        string(minimal),
+		filepath.Join(two, "b.yaml"):        string(training),
+		filepath.Join(mixed, "a.yaml"):      string(minimal),
+		filepath.Join(mixed, "deploy.yaml"): "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replicas: 1\n",
+		filepath.Join(mixed, "cm.yaml"):     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: z}\n",
+	} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stderr, code := run(t, "run", "-f", two)
+	if want := "error: " + two + " holds 2 pipelines (hello in " + filepath.Join(two, "a.yaml") + ", churn-training in " + filepath.Join(two, "b.yaml") + "); run takes one: pass its file with -f\n"; code != 2 || !strings.HasPrefix(stderr, want) {
+		t.Errorf("run -f DIR of two pipelines: exit %d\n%s\nwant %s", code, stderr, want)
+	}
+	stdout, stderr, code := run(t, "validate", "-f", mixed)
+	want := filepath.Join(mixed, "cm.yaml") + ":2:7: kind: kind ConfigMap (v1) is not an mlpipe Pipeline: want apiVersion: mlpipe.dev/v1alpha1 and kind: Pipeline (2 documents of this kind)\n" +
+		filepath.Join(mixed, "deploy.yaml") + ":2:7: kind: kind Deployment (apps/v1) is not an mlpipe Pipeline: want apiVersion: mlpipe.dev/v1alpha1 and kind: Pipeline\n"
+	if code != 2 || !strings.Contains(stdout+stderr, want) || strings.Contains(stdout+stderr, "replicas") || strings.Contains(stdout+stderr, "spec.steps") {
+		t.Errorf("validate -f DIR with other kinds: exit %d\n%s%s\nwant\n%s", code, stdout, stderr, want)
+	}
+}

@@ -36,6 +36,9 @@ func Load(file string, data []byte) ([]*Document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*Document
 	var diags Diagnostics
+	// Documents of another kind are reported once per kind, not field by field.
+	foreign := map[string]int{} // kind and apiVersion → index in diags
+	counts := map[string]int{}
 	for i := 0; ; i++ {
 		var root yaml.Node
 		err := dec.Decode(&root)
@@ -48,6 +51,16 @@ func Load(file string, data []byte) ([]*Document, error) {
 		}
 		if len(root.Content) == 0 || isNull(root.Content[0]) {
 			continue // an empty document between separators
+		}
+		if d, key, ok := foreignKind(file, root.Content[0]); ok {
+			counts[key]++
+			if j, seen := foreign[key]; seen {
+				diags[j].Message = fmt.Sprintf("%s (%d documents of this kind)", d.Message, counts[key])
+				continue
+			}
+			foreign[key] = len(diags)
+			diags = append(diags, d)
+			continue
 		}
 		doc, ds := loadDocument(file, i, &root)
 		diags = append(diags, ds...)
@@ -63,6 +76,42 @@ func Load(file string, data []byte) ([]*Document, error) {
 		return nil, &InvalidError{Diagnostics: Diagnostics{{File: file, Line: 1, Column: 1, Message: "no Pipeline document found", Severity: SeverityError}}}
 	}
 	return docs, nil
+}
+
+// foreignKind reports a document that is not an mlpipe Pipeline at all (a
+// Deployment, a Tekton Pipeline): one line naming its kind, rather than every
+// field that a Pipeline lacks or does not know.
+func foreignKind(file string, n *yaml.Node) (Diagnostic, string, bool) {
+	if n.Kind != yaml.MappingNode {
+		return Diagnostic{}, "", false
+	}
+	var apiVersion, kind string
+	at := n
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			continue
+		}
+		switch k.Value {
+		case "apiVersion":
+			apiVersion = v.Value
+		case "kind":
+			kind, at = v.Value, v
+		}
+	}
+	group, _, _ := strings.Cut(apiVersion, "/")
+	if kind == "" || group == "mlpipe.dev" || apiVersion == "" && kind == "Pipeline" {
+		return Diagnostic{}, "", false
+	}
+	what := "kind " + kind
+	if apiVersion != "" {
+		what += " (" + apiVersion + ")"
+	}
+	if kind == "Pipeline" && group == "tekton.dev" {
+		what = "a Tekton Pipeline (" + apiVersion + ")"
+	}
+	msg := what + " is not an mlpipe Pipeline: want apiVersion: mlpipe.dev/v1alpha1 and kind: Pipeline"
+	return Diagnostic{File: file, Line: at.Line, Column: at.Column, Path: "kind", Message: msg, Severity: SeverityError}, kind + " " + apiVersion, true
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

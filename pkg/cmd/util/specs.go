@@ -43,7 +43,13 @@ func LoadOne(cmdPath string, filenames []string, in io.Reader, takes string) (*s
 		return nil, err
 	}
 	if len(docs) != 1 {
-		return nil, UsageError(cmdPath, "%s holds %d pipelines; %s one", sources[0].Name, len(docs), takes)
+		// Name what was given (a directory, several files), and each pipeline
+		// with its file, so the one wanted can be passed alone.
+		var names []string
+		for _, d := range docs {
+			names = append(names, d.Pipeline.Metadata.Name+" in "+d.File)
+		}
+		return nil, UsageError(cmdPath, "%s holds %d pipelines (%s); %s one: pass its file with -f", strings.Join(filenames, ", "), len(docs), strings.Join(names, ", "), takes)
 	}
 	return docs[0], nil
 }
