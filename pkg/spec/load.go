@@ -315,6 +315,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) any {
 		// Numbers and booleans written bare (default: 0.01) keep their text.
 		return n.Value
 	case reflect.Bool:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && (n.Value == "true" || n.Value == "false") {
+			return n.Value == "true" // the scalar rule, as for numbers
+		}
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
 			w.fail(n, path, "expected true or false, got "+kindName(n))
 			return nil
@@ -346,6 +349,13 @@ func (w *walker) walkInt(n *yaml.Node, t reflect.Type, path string) any {
 			return nil
 		}
 		return v
+	case "!!str":
+		// The scalar rule (docs/spec.md): a quoted whole number is that
+		// number, as a bare number is its text where text is wanted.
+		if v, err := strconv.ParseInt(n.Value, 10, t.Bits()); err == nil {
+			return v
+		}
+		w.fail(n, path, fmt.Sprintf("Invalid value: %q: expected a whole number, got a string", n.Value))
 	case "!!float":
 		w.fail(n, path, fmt.Sprintf("Invalid value: %s: must be a whole number", n.Value))
 	default:

@@ -182,3 +182,41 @@ func TestPathsPrintAsFieldPath(t *testing.T) {
 		}
 	}
 }
+
+// The scalar rule: a bare number or boolean where text is wanted is its text
+// as written; a quoted whole number or true/false where a number or a
+// boolean is wanted is that value. Anything else names the field.
+func TestScalarRule(t *testing.T) {
+	docs, err := Load("s.yaml", []byte(`apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: s}
+spec:
+  image: busybox
+  params: [{name: lr, default: 0.10}, {name: on, default: true}]
+  settings: {pod: {nodeSelector: {gpu-count: 1}}}
+  steps:
+    - {name: a, command: [x], retries: "2", settings: {resources: {gpu: "1"}, pod: {gpuToleration: "false"}}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := docs[0].Pipeline.Spec
+	if *s.Params[0].Default != "0.10" || *s.Params[1].Default != "true" || s.Settings.Pod.NodeSelector["gpu-count"] != "1" {
+		t.Errorf("text fields: %q %q %q", *s.Params[0].Default, *s.Params[1].Default, s.Settings.Pod.NodeSelector["gpu-count"])
+	}
+	st := s.Steps[0]
+	if st.Retries != 2 || *st.Settings.Resources.GPU != 1 || st.Settings.Pod.GPUToleration == nil || *st.Settings.Pod.GPUToleration {
+		t.Errorf("number and boolean fields: %v %+v %+v", st.Retries, st.Settings.Resources, st.Settings.Pod)
+	}
+	_, err = Load("s.yaml", []byte(`apiVersion: mlpipe.dev/v1alpha1
+kind: Pipeline
+metadata: {name: s}
+spec:
+  image: busybox
+  steps:
+    - {name: a, command: [x], retries: "two", settings: {resources: {gpu: "1.5"}}}
+`))
+	if err == nil || !strings.Contains(err.Error(), `spec.steps[0].retries: Invalid value: "two": expected a whole number`) || !strings.Contains(err.Error(), `spec.steps[0].settings.resources.gpu: Invalid value: "1.5": expected a whole number`) {
+		t.Errorf("bad numbers: %v", err)
+	}
+}
