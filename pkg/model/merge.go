@@ -55,6 +55,11 @@ type Resolved struct {
 	SecurityContext                                    Value[*corev1.PodSecurityContext]
 	PriorityClassName, RuntimeClassName, SchedulerName Value[string]
 	GPUToleration                                      Value[bool]
+	ServiceAccountName                                 Value[string]
+	HostNetwork, EnableServiceLinks, AutomountToken    Value[bool]
+	DNSPolicy                                          Value[corev1.DNSPolicy]
+	DNSConfig                                          Value[*corev1.PodDNSConfig]
+	HostAliases                                        []Entry[corev1.HostAlias]
 
 	Overrides []Override
 }
@@ -147,6 +152,25 @@ func (r *Resolved) mergePod(pod *spec.PodSettings, p *field.Path) {
 	if pod.GPUToleration != nil {
 		r.GPUToleration.set(*pod.GPUToleration, p.Child("gpuToleration"), ov)
 	}
+	if pod.ServiceAccountName != "" {
+		r.ServiceAccountName.set(pod.ServiceAccountName, p.Child("serviceAccountName"), ov)
+	}
+	if pod.HostNetwork != nil {
+		r.HostNetwork.set(*pod.HostNetwork, p.Child("hostNetwork"), ov)
+	}
+	if pod.EnableServiceLinks != nil {
+		r.EnableServiceLinks.set(*pod.EnableServiceLinks, p.Child("enableServiceLinks"), ov)
+	}
+	if pod.AutomountServiceAccountToken != nil {
+		r.AutomountToken.set(*pod.AutomountServiceAccountToken, p.Child("automountServiceAccountToken"), ov)
+	}
+	if pod.DNSPolicy != "" {
+		r.DNSPolicy.set(pod.DNSPolicy, p.Child("dnsPolicy"), ov)
+	}
+	if pod.DNSConfig != nil {
+		r.DNSConfig.set(pod.DNSConfig, p.Child("dnsConfig"), ov)
+	}
+	r.HostAliases = mergeList(r.HostAliases, pod.HostAliases, p.Child("hostAliases"), func(h corev1.HostAlias) string { return h.IP }, ov)
 }
 
 // TolerationKey is a toleration's identity for merging: key and effect.

@@ -525,12 +525,26 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) any {
 		ft, ok := byName[k.Value]
 		if !ok {
 			w.pos[child] = Pos{k.Line, k.Column}
+			if hint, ok := absentFields[t.Name()+"."+k.Value]; ok {
+				w.fail(k, child, fmt.Sprintf("unknown field %q: %s", k.Value, hint))
+				continue
+			}
 			w.fail(k, child, unknownFieldMessage(k.Value, fields))
 			continue
 		}
 		out[k.Value] = w.walk(v, ft, child)
 	}
 	return out
+}
+
+// absentFields are fields users bring from Kubernetes pods and ZenML's pod
+// settings that the spec does not take, with why and what to write instead.
+var absentFields = map[string]string{
+	"PodSettings.hostIPC":               "Tekton's pod template has no hostIPC (nor hostPID), so no Tekton step can share the node's IPC namespace",
+	"PodSettings.hostPID":               "Tekton's pod template has no hostPID (nor hostIPC), so no Tekton step can share the node's process namespace",
+	"PodSettings.shareProcessNamespace": "Tekton's pod template has no shareProcessNamespace",
+	"Step.serviceAccountName":           "a step's ServiceAccount is set in settings.pod.serviceAccountName (or in a profile's pod settings)",
+	"Settings.serviceAccountName":       "set it in pod.serviceAccountName",
 }
 
 func unknownFieldMessage(name string, fields []JSONField) string {

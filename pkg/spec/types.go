@@ -159,6 +159,16 @@ type PodSettings struct {
 	SchedulerName             string                            `json:"schedulerName,omitempty"`
 	// GPUToleration, when false, stops the automatic toleration of the GPU taint.
 	GPUToleration *bool `json:"gpuToleration,omitempty"`
+	// ServiceAccountName runs the step as this ServiceAccount
+	// (taskRunSpecs[].serviceAccountName), over spec.serviceAccountName.
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+	// The rest of Tekton's pod template, as Kubernetes spells them.
+	HostNetwork                  *bool                `json:"hostNetwork,omitempty"`
+	DNSPolicy                    corev1.DNSPolicy     `json:"dnsPolicy,omitempty"`
+	DNSConfig                    *corev1.PodDNSConfig `json:"dnsConfig,omitempty"`
+	HostAliases                  []corev1.HostAlias   `json:"hostAliases,omitempty"`
+	EnableServiceLinks           *bool                `json:"enableServiceLinks,omitempty"`
+	AutomountServiceAccountToken *bool                `json:"automountServiceAccountToken,omitempty"`
 }
 
 // DefaultGPUResource is the resource name a gpu count is set on by default.

@@ -5,6 +5,7 @@ package validation
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"sort"
@@ -75,6 +76,10 @@ func Validate(p *spec.Pipeline) Result {
 	v.imagePullSecrets(s.ImagePullSecrets, root.Child("imagePullSecrets"))
 	if s.ServiceAccountName != "" {
 		v.subdomain(s.ServiceAccountName, root.Child("serviceAccountName"))
+		if st := s.Settings; st != nil && st.Pod != nil && st.Pod.ServiceAccountName != "" {
+			v.errs = append(v.errs, field.Invalid(root.Child("settings", "pod", "serviceAccountName"), st.Pod.ServiceAccountName,
+				"spec.serviceAccountName is set too: set the pipeline's ServiceAccount once (pod.serviceAccountName is for profiles and steps that run as another)"))
+		}
 	}
 	v.paramDecls(s.Params, root.Child("params"))
 	v.env(s.Env, root.Child("env"))
@@ -472,6 +477,39 @@ func (v *validator) pod(pod *spec.PodSettings, p *field.Path) {
 	}
 	if pod.SchedulerName != "" {
 		v.subdomain(pod.SchedulerName, p.Child("schedulerName"))
+	}
+	if pod.ServiceAccountName != "" {
+		v.subdomain(pod.ServiceAccountName, p.Child("serviceAccountName"))
+	}
+	switch pod.DNSPolicy {
+	case "", corev1.DNSClusterFirst, corev1.DNSClusterFirstWithHostNet, corev1.DNSDefault:
+	case corev1.DNSNone:
+		if pod.DNSConfig == nil || len(pod.DNSConfig.Nameservers) == 0 {
+			v.errs = append(v.errs, field.Required(p.Child("dnsConfig", "nameservers"), "dnsPolicy None takes its name servers from dnsConfig"))
+		}
+	default:
+		v.errs = append(v.errs, field.NotSupported(p.Child("dnsPolicy"), pod.DNSPolicy, []corev1.DNSPolicy{corev1.DNSClusterFirst, corev1.DNSClusterFirstWithHostNet, corev1.DNSDefault, corev1.DNSNone}))
+	}
+	if c := pod.DNSConfig; c != nil {
+		for i, ns := range c.Nameservers {
+			if net.ParseIP(ns) == nil {
+				v.errs = append(v.errs, field.Invalid(p.Child("dnsConfig", "nameservers").Index(i), ns, "must be an IP address"))
+			}
+		}
+	}
+	for i, h := range pod.HostAliases {
+		hp := p.Child("hostAliases").Index(i)
+		if net.ParseIP(h.IP) == nil {
+			v.errs = append(v.errs, field.Invalid(hp.Child("ip"), h.IP, "must be an IP address"))
+		}
+		if len(h.Hostnames) == 0 {
+			v.errs = append(v.errs, field.Required(hp.Child("hostnames"), "the names that resolve to ip"))
+		}
+		for j, n := range h.Hostnames {
+			for _, msg := range utilvalidation.IsDNS1123Subdomain(n) {
+				v.errs = append(v.errs, field.Invalid(hp.Child("hostnames").Index(j), n, msg))
+			}
+		}
 	}
 }
 

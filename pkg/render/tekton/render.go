@@ -189,8 +189,14 @@ func Render(m *model.Model, opts Options) (*v1.PipelineRun, []Explanation) {
 			name = f.Step
 		}
 		tp := sp.Child("taskRunSpecs").Index(len(pr.Spec.TaskRunSpecs))
-		if tpl := r.podTemplate(&s.Settings, s, tp.Child("podTemplate"), name); tpl != nil {
-			pr.Spec.TaskRunSpecs = append(pr.Spec.TaskRunSpecs, v1.PipelineTaskRunSpec{PipelineTaskName: name, PodTemplate: tpl})
+		tpl := r.podTemplate(&s.Settings, s, tp.Child("podTemplate"), name)
+		sa := ""
+		if set := s.Settings.ServiceAccountName; set.Set {
+			sa = set.V
+			r.explain(set.From, tp.Child("serviceAccountName"), name, "the step runs as this ServiceAccount")
+		}
+		if tpl != nil || sa != "" {
+			pr.Spec.TaskRunSpecs = append(pr.Spec.TaskRunSpecs, v1.PipelineTaskRunSpec{PipelineTaskName: name, PodTemplate: tpl, ServiceAccountName: sa})
 			r.explain(s.Path.Child("name").String(), tp.Child("pipelineTaskName"), name, "")
 		}
 	}
@@ -577,6 +583,39 @@ func (r *renderer) podTemplate(set *model.Resolved, step *model.Step, p *field.P
 	}
 	if set.GPUToleration.Set && step != nil {
 		r.explain(set.GPUToleration.From, nil, stepName, fmt.Sprintf("gpuToleration: %t", set.GPUToleration.V))
+	}
+	if set.HostNetwork.Set {
+		tpl.HostNetwork = set.HostNetwork.V
+		r.explain(set.HostNetwork.From, p.Child("hostNetwork"), stepName, note)
+		empty = false
+	}
+	if set.EnableServiceLinks.Set {
+		v := set.EnableServiceLinks.V
+		tpl.EnableServiceLinks = &v
+		r.explain(set.EnableServiceLinks.From, p.Child("enableServiceLinks"), stepName, note)
+		empty = false
+	}
+	if set.AutomountToken.Set {
+		v := set.AutomountToken.V
+		tpl.AutomountServiceAccountToken = &v
+		r.explain(set.AutomountToken.From, p.Child("automountServiceAccountToken"), stepName, note)
+		empty = false
+	}
+	if set.DNSPolicy.Set {
+		v := set.DNSPolicy.V
+		tpl.DNSPolicy = &v
+		r.explain(set.DNSPolicy.From, p.Child("dnsPolicy"), stepName, note)
+		empty = false
+	}
+	if set.DNSConfig.Set {
+		tpl.DNSConfig = set.DNSConfig.V
+		r.explain(set.DNSConfig.From, p.Child("dnsConfig"), stepName, note)
+		empty = false
+	}
+	for i, h := range set.HostAliases {
+		tpl.HostAliases = append(tpl.HostAliases, h.V)
+		r.explain(h.From, p.Child("hostAliases").Index(i), stepName, note)
+		empty = false
 	}
 	if len(r.m.ImagePullSecrets) > 0 {
 		for i, s := range r.m.ImagePullSecrets {
