@@ -77,26 +77,30 @@ func recipe(m *Model, s *Step, key string) string {
 		ValueFrom *corev1.EnvVarSource `json:"valueFrom,omitempty"`
 	}
 	r := struct {
-		Image         string               `json:"image"`
-		Command       []string             `json:"command,omitempty"`
-		Args          []string             `json:"args,omitempty"`
-		Script        string               `json:"script,omitempty"`
-		WorkingDir    string               `json:"workingDir,omitempty"`
-		Env           []env                `json:"env,omitempty"`
-		Outputs       []string             `json:"outputs,omitempty"`
-		Volumes       []corev1.Volume      `json:"volumes,omitempty"`
-		VolumeMounts  []corev1.VolumeMount `json:"volumeMounts,omitempty"`
-		GPU           int64                `json:"gpu,omitempty"`
-		GPUResource   string               `json:"gpuResource,omitempty"`
-		Workspace     bool                 `json:"workspace,omitempty"`
-		ArtifactStore string               `json:"artifactStore,omitempty"`
-		Key           string               `json:"key,omitempty"`
+		Image         string                 `json:"image"`
+		Command       []string               `json:"command,omitempty"`
+		Args          []string               `json:"args,omitempty"`
+		Script        string                 `json:"script,omitempty"`
+		WorkingDir    string                 `json:"workingDir,omitempty"`
+		Env           []env                  `json:"env,omitempty"`
+		EnvFrom       []corev1.EnvFromSource `json:"envFrom,omitempty"`
+		Outputs       []string               `json:"outputs,omitempty"`
+		Volumes       []corev1.Volume        `json:"volumes,omitempty"`
+		VolumeMounts  []corev1.VolumeMount   `json:"volumeMounts,omitempty"`
+		GPU           int64                  `json:"gpu,omitempty"`
+		GPUResource   string                 `json:"gpuResource,omitempty"`
+		Workspace     bool                   `json:"workspace,omitempty"`
+		ArtifactStore string                 `json:"artifactStore,omitempty"`
+		Key           string                 `json:"key,omitempty"`
 	}{
 		Image: s.Image, Command: s.Command, Args: s.Args, Script: s.Script, WorkingDir: s.WorkingDir,
 		Outputs: s.Outputs, Workspace: m.Workspace != nil, ArtifactStore: m.ArtifactStore, Key: key,
 	}
 	for _, e := range s.Settings.Env {
 		r.Env = append(r.Env, env{Name: e.V.Name, Value: e.V.Value, ValueFrom: e.V.ValueFrom})
+	}
+	for _, e := range s.Settings.EnvFrom {
+		r.EnvFrom = append(r.EnvFrom, e.V)
 	}
 	for _, v := range s.Settings.Volumes {
 		r.Volumes = append(r.Volumes, v.V)

@@ -49,6 +49,7 @@ type Resolved struct {
 	Volumes                           []Entry[corev1.Volume]
 	VolumeMounts                      []Entry[corev1.VolumeMount]
 	Env                               []Entry[corev1.EnvVar]
+	EnvFrom                           []Entry[corev1.EnvFromSource]
 
 	Affinity                                           Value[*corev1.Affinity]
 	TopologySpread                                     Value[[]corev1.TopologySpreadConstraint]
@@ -81,6 +82,7 @@ func Merge(levels ...Level) Resolved {
 			r.mergeResources(s.Resources, l.Path.Child("resources"))
 			r.mergePod(s.Pod, l.Path.Child("pod"))
 			r.Env = mergeList(r.Env, s.Env, l.Path.Child("env"), envKey, &r.Overrides)
+			r.EnvFrom = mergeLast(r.EnvFrom, s.EnvFrom, l.Path.Child("envFrom"), EnvFromKey, &r.Overrides)
 		}
 		if l.Env != nil {
 			r.Env = mergeList(r.Env, l.Env, l.EnvPath, envKey, &r.Overrides)
@@ -178,6 +180,18 @@ func TolerationKey(t corev1.Toleration) string { return t.Key + "\x00" + string(
 
 func envKey(e corev1.EnvVar) string { return e.Name }
 
+// EnvFromKey is an envFrom source's identity for merging: what it reads
+// (ConfigMap or Secret, and its name) and the prefix it adds.
+func EnvFromKey(e corev1.EnvFromSource) string {
+	switch {
+	case e.ConfigMapRef != nil:
+		return "configMap\x00" + e.ConfigMapRef.Name + "\x00" + e.Prefix
+	case e.SecretRef != nil:
+		return "secret\x00" + e.SecretRef.Name + "\x00" + e.Prefix
+	}
+	return "\x00" + e.Prefix
+}
+
 // mergeMap merges src over dst per key; the result is sorted by key.
 func mergeMap(dst []Entry[string], src map[string]string, p *field.Path, ov *[]Override) []Entry[string] {
 	if len(src) == 0 {
@@ -225,6 +239,25 @@ func mergeList[T any](dst []Entry[T], src []T, p *field.Path, key func(T) string
 		if !replaced {
 			dst = append(dst, Entry[T]{Key: k, V: v, From: from})
 		}
+	}
+	return dst
+}
+
+// mergeLast is mergeList for lists whose order decides (envFrom: of two
+// sources that set a key, the later wins): an entry a later level lists
+// again moves to the end, where its level's precedence puts it.
+func mergeLast[T any](dst []Entry[T], src []T, p *field.Path, key func(T) string, ov *[]Override) []Entry[T] {
+	for i, v := range src {
+		k := key(v)
+		from := p.Index(i).String()
+		for j := range dst {
+			if dst[j].Key == k {
+				*ov = append(*ov, Override{Lost: dst[j].From, By: from})
+				dst = append(dst[:j:j], dst[j+1:]...)
+				break
+			}
+		}
+		dst = append(dst, Entry[T]{Key: k, V: v, From: from})
 	}
 	return dst
 }

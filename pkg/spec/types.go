@@ -118,6 +118,8 @@ type Settings struct {
 	Resources *Resources      `json:"resources,omitempty"`
 	Pod       *PodSettings    `json:"pod,omitempty"`
 	Env       []corev1.EnvVar `json:"env,omitempty"`
+	// EnvFrom sets every key of a ConfigMap or Secret as a variable.
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
 }
 
 // Resources are the step container's requests and limits.

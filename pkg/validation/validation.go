@@ -417,6 +417,32 @@ func (v *validator) settings(s *spec.Settings, p *field.Path) {
 		}
 	}
 	v.env(s.Env, p.Child("env"))
+	for i, e := range s.EnvFrom {
+		ep := p.Child("envFrom").Index(i)
+		var name string
+		switch {
+		case e.ConfigMapRef != nil && e.SecretRef != nil:
+			v.errs = append(v.errs, field.Forbidden(ep.Child("secretRef"), "configMapRef is set too: one source per entry"))
+			continue
+		case e.ConfigMapRef == nil && e.SecretRef == nil:
+			v.errs = append(v.errs, field.Required(ep.Child("configMapRef"), "or secretRef: the source of the variables"))
+			continue
+		case e.ConfigMapRef != nil:
+			name, ep = e.ConfigMapRef.Name, ep.Child("configMapRef", "name")
+		default:
+			name, ep = e.SecretRef.Name, ep.Child("secretRef", "name")
+		}
+		if name == "" {
+			v.errs = append(v.errs, field.Required(ep, "the ConfigMap or Secret whose keys become variables"))
+		} else {
+			v.subdomain(name, ep)
+		}
+		if e.Prefix != "" {
+			for _, msg := range utilvalidation.IsEnvVarName(e.Prefix) {
+				v.errs = append(v.errs, field.Invalid(p.Child("envFrom").Index(i).Child("prefix"), e.Prefix, msg))
+			}
+		}
+	}
 	if pod := s.Pod; pod != nil {
 		v.pod(pod, p.Child("pod"))
 	}

@@ -411,6 +411,10 @@ func (r *renderer) task(s *model.Step, tp *field.Path) v1.PipelineTask {
 		st.Env = append(st.Env, ev)
 		r.explain(e.From, cp.Child("env").Index(i), s.Name, "")
 	}
+	for i, e := range s.Settings.EnvFrom {
+		st.EnvFrom = append(st.EnvFrom, e.V)
+		r.explain(e.From, cp.Child("envFrom").Index(i), s.Name, "")
+	}
 	if m.ArtifactStore != "" {
 		run := "$(params." + paramRunName + ")"
 		if !paramNames[paramRunName] {
