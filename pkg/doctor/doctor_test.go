@@ -473,14 +473,14 @@ spec:
           priorityClassName: ml-high
           runtimeClassName: gvisor
           volumes: [{name: data, persistentVolumeClaim: {claimName: datasets}}, {name: cfg, configMap: {name: settings}}]
-    - {name: b, command: ["true"]}
+    - {name: b, command: ["true"], settings: {envFrom: [{secretRef: {name: b-env}}], pod: {serviceAccountName: publisher}}}
 `)
 	refs := References(res.Model)
 	var ids []string
 	for _, r := range refs {
 		ids = append(ids, r.ID())
 	}
-	wantIDs := "ServiceAccount/default,Secret/regcred,StorageClass/,Secret/s3-creds,ConfigMap/maybe,PersistentVolumeClaim/datasets,ConfigMap/settings,PriorityClass/ml-high,RuntimeClass/gvisor"
+	wantIDs := "ServiceAccount/default,Secret/regcred,StorageClass/,Secret/s3-creds,ConfigMap/maybe,PersistentVolumeClaim/datasets,ConfigMap/settings,PriorityClass/ml-high,RuntimeClass/gvisor,Secret/b-env,ServiceAccount/publisher"
 	if strings.Join(ids, ",") != wantIDs {
 		t.Fatalf("refs:\n%s\nwant\n%s", strings.Join(ids, ","), wantIDs)
 	}
@@ -496,7 +496,11 @@ spec:
 		"RuntimeClass/gvisor":            {Found: true},
 	}
 	fs := CheckReferences("ml", refs, got)
-	want(t, one(t, fs, "serviceaccount", ""), OK, "ServiceAccount default in namespace ml exists (every step)")
+	for _, f := range fs {
+		if f.Check == "serviceaccount" && f.Step == "" {
+			want(t, f, OK, "ServiceAccount default in namespace ml exists (every step)")
+		}
+	}
 	want(t, one(t, fs, "storageclass", ""), Fail, "no default StorageClass", "set spec.workspace.storageClassName to one of: fast, slow")
 	for _, f := range fs {
 		switch f.Field {
@@ -516,6 +520,14 @@ spec:
 			want(t, f, Warn, "ConfigMap maybe", "marks it optional")
 		default:
 			want(t, f, Warn, "cannot check ConfigMap settings in namespace ml", "forbidden")
+		}
+	}
+	for _, f := range fs {
+		switch f.Field {
+		case "spec.steps[1].settings.envFrom[0].secretRef":
+			want(t, f, Fail, "Secret b-env in namespace ml does not exist")
+		case "spec.steps[1].settings.pod.serviceAccountName":
+			want(t, f, Fail, "ServiceAccount publisher in namespace ml does not exist")
 		}
 	}
 	want(t, one(t, fs, "priorityclass", ""), Fail, "PriorityClass ml-high does not exist", "(there are: system-cluster-critical)", "kubectl create priorityclass ml-high")

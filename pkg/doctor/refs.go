@@ -143,6 +143,18 @@ func References(m *model.Model) []Ref {
 				add(Ref{Kind: ConfigMap, Name: r.Name, Field: f, Optional: opt}, name, &KeyUse{Key: r.Key, Field: f, Optional: opt})
 			}
 		}
+		for _, e := range set.EnvFrom {
+			opt := func(b *bool) bool { return b != nil && *b }
+			if r := e.V.SecretRef; r != nil {
+				add(Ref{Kind: Secret, Name: r.Name, Field: e.From + ".secretRef", Optional: opt(r.Optional)}, name, nil)
+			}
+			if r := e.V.ConfigMapRef; r != nil {
+				add(Ref{Kind: ConfigMap, Name: r.Name, Field: e.From + ".configMapRef", Optional: opt(r.Optional)}, name, nil)
+			}
+		}
+		if set.ServiceAccountName.Set {
+			add(Ref{Kind: ServiceAccount, Name: set.ServiceAccountName.V, Field: set.ServiceAccountName.From}, name, nil)
+		}
 		for _, v := range set.Volumes {
 			for _, r := range volumeRefs(v.V, v.From) {
 				add(r, name, nil)
