@@ -53,7 +53,7 @@ func TestListRunsOfTwoPipelines(t *testing.T) {
 		t.Errorf("list --sort-by .metadata.creationTimestamp -o jsonpath: %q, want %q", byAge, strings.Join(names, " "))
 	}
 	cols := must(t, mlpipe(t, "", "list", "-n", ns, "--no-headers", "-o", "custom-columns=RUN:.metadata.name,REASON:.status.conditions[0].reason,STEPS:.spec.pipelineSpec.tasks[*].name"), "list -o custom-columns").Stdout
-	if want := names[1] + "   Succeeded   load-data,preprocess,train,"; !strings.Contains(cols, want) || strings.Count(cols, "\n") != 3 {
+	if want := names[1] + "   Completed   load-data,preprocess,train,"; !strings.Contains(cols, want) || strings.Count(cols, "\n") != 3 {
 		t.Errorf("list -o custom-columns lacks %q:\n%s", want, cols)
 	}
 
