@@ -18,6 +18,7 @@
 #   bash hack/bench-size.sh
 #   SIZES="60000 80000" SHAPES="1000/layered/1024" bash hack/bench-size.sh
 #   SIZES= SHAPES="1000/fan/0/embedded 1000/fan/0/referenced" bash hack/bench-size.sh
+#   SHAPE_TIMEOUT=40m: how long a big pipeline may take (default 20m)
 #
 # Starts the cluster when it is not up (and stops it again at the end).
 set -euo pipefail
@@ -84,7 +85,7 @@ for sh in $shapes; do
 		objects=$(sed -n 's/.*Referenced mode: created \([0-9]*\) of \([0-9]*\) Tasks.*/\2 Tasks, 1 Pipeline, 1 PipelineRun/p' "$tmp/err")
 	fi
 	set +e
-	kubectl mlpipe describe -n "$ns" "$name" -w --timeout 20m >/dev/null 2>"$tmp/werr"
+	kubectl mlpipe describe -n "$ns" "$name" -w --timeout "${SHAPE_TIMEOUT:-20m}" >/dev/null 2>"$tmp/werr"
 	wcode=$?
 	set -e
 	t2=$(date +%s.%N)
