@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -288,6 +289,35 @@ func TestRenderForATektonRelease(t *testing.T) {
 	for _, bad := range [][]string{{"--api-version", "tekton.dev/v2"}, {"--tekton-version", "v0.30.0"}, {"--tekton-version", "v0.38.3", "--api-version", "tekton.dev/v1"}, {"--for-cluster", "--tekton-version", "v1.0.0"}} {
 		if _, stderr, code := run(t, spread, append([]string{"render", "-f", "-"}, bad...)...); code != util.ExitInvalid {
 			t.Errorf("%v: exit %d, %s", bad, code, stderr)
+		}
+	}
+}
+
+// A long chain sent referenced is warned of Tekton's per-reconcile reads.
+func TestReferencedChainWarns(t *testing.T) {
+	chain := func(n int) string {
+		var b strings.Builder
+		b.WriteString("apiVersion: mlpipe.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: chain}\nspec:\n  image: busybox\n  steps:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "    - {name: s%d, command: [\"true\"]", i)
+			if i > 0 {
+				fmt.Fprintf(&b, ", after: [s%d]", i-1)
+			}
+			b.WriteString("}\n")
+		}
+		return b.String()
+	}
+	for _, c := range []struct {
+		steps int
+		mode  string
+		warns bool
+	}{{50, "referenced", true}, {49, "referenced", false}, {50, "embedded", false}} {
+		_, stderr, code := run(t, chain(c.steps), "render", "-f", "-", "--mode", c.mode, "-o", "name")
+		if code != 0 {
+			t.Fatalf("%d steps %s: exit %d: %s", c.steps, c.mode, code, stderr)
+		}
+		if got := strings.Contains(stderr, fmt.Sprintf("Warning: referenced, a chain of %d steps is slow in Tekton", c.steps)); got != c.warns {
+			t.Errorf("%d steps %s: warned %v, want %v: %s", c.steps, c.mode, got, c.warns, stderr)
 		}
 	}
 }
