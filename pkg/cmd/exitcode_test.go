@@ -118,12 +118,14 @@ func TestValidExamplesExit0(t *testing.T) {
 func TestUsageErrorsExit2(t *testing.T) {
 	minimal := filepath.Join(examplesDir, "minimal.yaml")
 	for name, args := range map[string][]string{
-		"render unknown param":    {"render", "-p", "unknown=1", "-f", minimal},
-		"render unknown flag":     {"render", "--no-such-flag", "-f", minimal},
-		"validate unknown flag":   {"validate", "--no-such-flag", "-f", minimal},
-		"unknown shorthand flag":  {"validate", "-Z", "-f", minimal},
-		"render malformed -p":     {"render", "-p", "no-equals-sign", "-f", minimal},
-		"validate without a file": {"validate"},
+		"render unknown param":      {"render", "-p", "unknown=1", "-f", minimal},
+		"render unknown flag":       {"render", "--no-such-flag", "-f", minimal},
+		"validate unknown flag":     {"validate", "--no-such-flag", "-f", minimal},
+		"unknown shorthand flag":    {"validate", "-Z", "-f", minimal},
+		"render malformed -p":       {"render", "-p", "no-equals-sign", "-f", minimal},
+		"validate without a file":   {"validate"},
+		"logs since and since-time": {"logs", "some-run", "--since", "1h", "--since-time", "2026-11-30T00:00:00Z"},
+		"logs bad since-time":       {"logs", "some-run", "--since-time", "yesterday"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			stdout, stderr, code := run(t, args...)

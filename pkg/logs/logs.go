@@ -57,6 +57,8 @@ type Options struct {
 	Follow bool
 	// Out gets the log lines, ErrOut the notes on what cannot be shown.
 	Out, ErrOut io.Writer
+	// NoPrefix prints the lines bare, without "[step] ".
+	NoPrefix bool
 }
 
 // UnknownStepError is a step name that is not one of the run's steps.
@@ -78,7 +80,7 @@ func Print(ctx context.Context, o Options, pr *v1.PipelineRun) error {
 		}
 		steps = []string{o.Step}
 	}
-	p := &printer{out: o.Out, errOut: o.ErrOut}
+	p := &printer{out: o.Out, errOut: o.ErrOut, bare: o.NoPrefix}
 	// A reused step ran in another run: its logs are there, not here.
 	if reused, _ := rendertekton.ParseReused(pr.Annotations[rendertekton.AnnotationReused]); len(reused) > 0 {
 		rest := steps[:0:0]
@@ -331,11 +333,16 @@ func contains(list []string, s string) bool {
 type printer struct {
 	mu          sync.Mutex
 	out, errOut io.Writer
+	bare        bool
 }
 
 func (p *printer) line(l Line) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.bare {
+		fmt.Fprintln(p.out, l.Text)
+		return
+	}
 	fmt.Fprintf(p.out, "[%s] %s\n", l.Step, l.Text)
 }
 

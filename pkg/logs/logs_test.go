@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	kubefake "k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
 	k8stesting "k8s.io/client-go/testing"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -185,11 +186,48 @@ func TestPrintRetriedStep(t *testing.T) {
 	if err := Print(context.Background(), o, pr); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := out.String(), "[train] fake logs\n[train] fake logs\n"; got != want {
+	want := "[train] --- attempt 1/3 (pod train-pod-1) ---\n[train] fake logs\n" +
+		"[train] --- attempt 2/3 (pod train-pod-2) ---\n" +
+		"[train] --- attempt 3/3 (pod train-pod-3) ---\n[train] fake logs\n"
+	if got := out.String(); got != want {
 		t.Errorf("stdout %q, want %q", got, want)
 	}
 	if got, want := errOut.String(), "[train] pod train-pod-2 is gone; its logs are no longer available\n"; got != want {
 		t.Errorf("stderr %q, want %q", got, want)
+	}
+}
+
+// --tail, --since and --since-time reach every log request; --prefix=false
+// prints the lines bare.
+func TestReadOptionsReachTheLogRequests(t *testing.T) {
+	pr := run(corev1.ConditionTrue)
+	tc := tektonfake.NewSimpleClientset(pr, taskRun("train", "train-pod", corev1.ConditionTrue))
+	kc := kubefake.NewSimpleClientset(pod("train-pod", true))
+	var out, errOut bytes.Buffer
+	o := options(tc, kc, &out, &errOut)
+	o.Step, o.NoPrefix = "train", true
+	src := o.Source.(*PodLogSource)
+	tail, since := int64(5), metav1.NewTime(t0)
+	src.TailLines, src.SinceTime = &tail, &since
+	if err := Print(context.Background(), o, pr); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "fake logs\n" {
+		t.Errorf("stdout %q, want the bare line", out.String())
+	}
+	var seen bool
+	for _, a := range kc.Actions() {
+		if a.GetSubresource() != "log" {
+			continue
+		}
+		seen = true
+		opts, ok := a.(clienttesting.GenericAction).GetValue().(*corev1.PodLogOptions)
+		if !ok || opts.TailLines == nil || *opts.TailLines != 5 || opts.SinceTime == nil || !opts.SinceTime.Equal(&since) || opts.Container != StepContainer {
+			t.Errorf("log request options %+v", opts)
+		}
+	}
+	if !seen {
+		t.Error("no log request")
 	}
 }
 
@@ -404,12 +442,14 @@ func TestFollowRetriedStep(t *testing.T) {
 	f.out.expect(t, "[train] fake logs")
 	f.createPod(t, pod("train-pod-2", false))
 	f.apply(t, taskRun("train", "train-pod-2", corev1.ConditionUnknown, "train-pod-1"))
+	// The first attempt was streamed before a retry was known; the second is marked.
+	f.out.expect(t, "[train] --- attempt 2/2 (pod train-pod-2) ---")
 	f.out.expect(t, "[train] fake logs")
 	f.apply(t, taskRun("train", "train-pod-2", corev1.ConditionTrue, "train-pod-1"))
 	if err := f.wait(t); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.out.String(); got != "[train] fake logs\n[train] fake logs\n" {
+	if got := f.out.String(); got != "[train] fake logs\n[train] --- attempt 2/2 (pod train-pod-2) ---\n[train] fake logs\n" {
 		t.Errorf("stdout %q: each attempt once", got)
 	}
 }

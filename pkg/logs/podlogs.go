@@ -33,6 +33,11 @@ type PodLogSource struct {
 	Kube kubernetes.Interface
 	// Timestamps prefixes each line with the time it was written.
 	Timestamps bool
+	// TailLines, SinceSeconds and SinceTime bound what is read of each
+	// attempt's log, as kubectl logs --tail, --since and --since-time do.
+	TailLines    *int64
+	SinceSeconds *int64
+	SinceTime    *metav1.Time
 
 	mu      sync.Mutex
 	handled map[string]bool // pods handled, keyed namespace/name
@@ -53,9 +58,14 @@ func (s *PodLogSource) Stream(ctx context.Context, tr *v1.TaskRun, follow bool, 
 		gone []string
 		errs []error
 	)
-	for _, pod := range podsOf(tr) {
+	pods := podsOf(tr)
+	for i, pod := range pods {
 		if !s.markRead(tr.Namespace + "/" + pod) {
 			continue
+		}
+		if i > 0 || len(pods) > 1 {
+			// A retried step: say which attempt the lines below are from.
+			emit(Line{Step: step, Text: fmt.Sprintf("--- attempt %d/%d (pod %s) ---", i+1, max(tr.Spec.Retries+1, len(pods)), pod)})
 		}
 		err := s.streamPod(ctx, tr.Namespace, pod, follow, func(text string) { emit(Line{Step: step, Text: text}) })
 		switch {
@@ -127,7 +137,8 @@ func (s *PodLogSource) follow(ctx context.Context, ns, pod string, emit func(str
 
 // read emits the lines of pod's step container log.
 func (s *PodLogSource) read(ctx context.Context, ns, pod string, follow bool, emit func(string)) error {
-	rc, err := s.Kube.CoreV1().Pods(ns).GetLogs(pod, &corev1.PodLogOptions{Container: StepContainer, Follow: follow, Timestamps: s.Timestamps}).Stream(ctx)
+	opts := &corev1.PodLogOptions{Container: StepContainer, Follow: follow, Timestamps: s.Timestamps, TailLines: s.TailLines, SinceSeconds: s.SinceSeconds, SinceTime: s.SinceTime}
+	rc, err := s.Kube.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
 	if apierrors.IsNotFound(err) {
 		return errGone
 	}

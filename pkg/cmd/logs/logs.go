@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -21,13 +23,51 @@ type Options struct {
 	Follow     bool
 	Last       bool
 	Timestamps bool
+	// Tail, Since and SinceTime are kubectl logs' flags; Bare is
+	// --prefix=false.
+	Tail      int64
+	Since     time.Duration
+	SinceTime string
+	Bare      bool
 	// connect builds the clients and the log source; tests replace it.
 	connect func() (*util.Clients, logs.Source, error)
 }
 
+// readOptions checks --tail, --since and --since-time and sets them on src.
+func (o *Options) readOptions(cmdPath string, src logs.Source) error {
+	if o.Since != 0 && o.SinceTime != "" {
+		return util.UsageError(cmdPath, "give at most one of --since and --since-time")
+	}
+	if o.Since < 0 {
+		return util.UsageError(cmdPath, "--since must be positive, as in --since=1h")
+	}
+	var since *metav1.Time
+	if o.SinceTime != "" {
+		t, err := time.Parse(time.RFC3339, o.SinceTime)
+		if err != nil {
+			return util.UsageError(cmdPath, "--since-time %q: want an RFC3339 time, as in 2026-11-30T15:04:05Z", o.SinceTime)
+		}
+		since = &metav1.Time{Time: t}
+	}
+	p, ok := src.(*logs.PodLogSource)
+	if !ok {
+		return nil
+	}
+	if o.Tail >= 0 {
+		p.TailLines = &o.Tail
+	}
+	if o.Since > 0 {
+		secs := int64((o.Since + time.Second - 1) / time.Second)
+		p.SinceSeconds = &secs
+	}
+	p.SinceTime = since
+	return nil
+}
+
 // NewCmd returns the logs command.
 func NewCmd(cf *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{}
+	o := &Options{Tail: -1}
+	prefix := true
 	o.connect = func() (*util.Clients, logs.Source, error) { return connect(cf, o.Timestamps) }
 	cmd := &cobra.Command{
 		Use:   "logs RUN [STEP] [-f] [--last]",
@@ -65,12 +105,17 @@ PIPELINE picks the newest run of that pipeline.
 			return util.CompleteRunThenStep(cf)(cmd, args, prefix)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Bare = !prefix
 			return o.Run(cmd.Context(), cmd.CommandPath(), args, streams)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "wait for steps to start and stream their logs until the run ends")
 	cmd.Flags().BoolVar(&o.Last, "last", false, "use the newest run (of PIPELINE, when given): the arguments become [PIPELINE] [STEP]")
 	cmd.Flags().BoolVar(&o.Timestamps, "timestamps", false, "prefix each line with the time it was written")
+	cmd.Flags().Int64Var(&o.Tail, "tail", o.Tail, "lines of each step's log to show, from its end (-1: all), as kubectl logs --tail; with retries, of each attempt")
+	cmd.Flags().DurationVar(&o.Since, "since", 0, "only lines newer than this, as kubectl logs --since (e.g. 10m, 1h)")
+	cmd.Flags().StringVar(&o.SinceTime, "since-time", "", "only lines after this RFC3339 time, as kubectl logs --since-time")
+	cmd.Flags().BoolVar(&prefix, "prefix", prefix, "begin each line with its step, as [train] (--prefix=false: the lines as the step wrote them)")
 	return cmd
 }
 
@@ -82,8 +127,15 @@ func (o *Options) Run(ctx context.Context, cmdPath string, args []string, stream
 	case !o.Last && (len(args) < 1 || len(args) > 2):
 		return util.UsageError(cmdPath, "give RUN and optionally STEP (or --last for the newest run)")
 	}
+	// The flags are checked before any client is made (src nil), then set.
+	if err := o.readOptions(cmdPath, nil); err != nil {
+		return err
+	}
 	c, src, err := o.connect()
 	if err != nil {
+		return err
+	}
+	if err := o.readOptions(cmdPath, src); err != nil {
 		return err
 	}
 	var (
@@ -119,7 +171,7 @@ func (o *Options) Run(ctx context.Context, cmdPath string, args []string, stream
 	}
 	err = logs.Print(ctx, logs.Options{
 		Tekton: c.Tekton, Kube: c.Kube, Namespace: c.Namespace, Source: src,
-		Step: step, Follow: o.Follow, Out: streams.Out, ErrOut: streams.ErrOut,
+		Step: step, Follow: o.Follow, Out: streams.Out, ErrOut: streams.ErrOut, NoPrefix: o.Bare,
 	}, pr)
 	var unknown *logs.UnknownStepError
 	switch {

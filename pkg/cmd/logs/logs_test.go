@@ -122,7 +122,7 @@ func TestLogsArgumentErrors(t *testing.T) {
 
 func TestLogsFlags(t *testing.T) {
 	cmd := NewCmd(genericclioptions.NewConfigFlags(true), genericiooptions.IOStreams{})
-	for _, f := range []string{"follow", "last", "timestamps"} {
+	for _, f := range []string{"follow", "last", "timestamps", "tail", "since", "since-time", "prefix"} {
 		if cmd.Flags().Lookup(f) == nil {
 			t.Errorf("no --%s", f)
 		}
@@ -130,7 +130,7 @@ func TestLogsFlags(t *testing.T) {
 	if cmd.Flags().ShorthandLookup("f") == nil {
 		t.Error("no -f")
 	}
-	if !strings.HasSuffix(strings.TrimSpace(cmd.Long), strings.TrimSpace(util.ExitCodesHelp)) {
+	if !strings.HasSuffix(strings.TrimSpace(cmd.Long), util.ExitCodes(util.ExitOK, util.ExitFailure, util.ExitInvalid, util.ExitInterrupted)) {
 		t.Error("the help should end with the exit codes")
 	}
 }
