@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	clienttesting "k8s.io/client-go/testing"
 	k8stesting "k8s.io/client-go/testing"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -221,7 +220,7 @@ func TestReadOptionsReachTheLogRequests(t *testing.T) {
 			continue
 		}
 		seen = true
-		opts, ok := a.(clienttesting.GenericAction).GetValue().(*corev1.PodLogOptions)
+		opts, ok := a.(k8stesting.GenericAction).GetValue().(*corev1.PodLogOptions)
 		if !ok || opts.TailLines == nil || *opts.TailLines != 5 || opts.SinceTime == nil || !opts.SinceTime.Equal(&since) || opts.Container != StepContainer {
 			t.Errorf("log request options %+v", opts)
 		}

@@ -293,11 +293,11 @@ func TestRealRetryWorkspaceAndSecret(t *testing.T) {
 		}
 	}
 	// Each attempt of the retried step is marked; --tail and --prefix as kubectl logs.
-	if !regexp.MustCompile(`\[flaky\] --- attempt 1/2 \(pod [a-z0-9-]+\) ---\n\[flaky\] first attempt fails\n\[flaky\] --- attempt 2/2 \(pod [a-z0-9-]+\) ---\n\[flaky\] second attempt succeeds\n`).MatchString(logs) {
+	if !regexp.MustCompile(`\[flaky\] --- attempt 1/3 \(pod [a-z0-9-]+\) ---\n\[flaky\] first attempt fails\n\[flaky\] --- attempt 2/3 \(pod [a-z0-9-]+\) ---\n\[flaky\] second attempt succeeds\n`).MatchString(logs) {
 		t.Errorf("logs do not mark flaky's two attempts:\n%s", logs)
 	}
 	tail := logsOf(t, ns, name, "flaky", "--tail", "1", "--prefix=false")
-	if !regexp.MustCompile(`^--- attempt 1/2 \(pod [a-z0-9-]+\) ---\nfirst attempt fails\n--- attempt 2/2 \(pod [a-z0-9-]+\) ---\nsecond attempt succeeds\n$`).MatchString(tail) {
+	if !regexp.MustCompile(`^--- attempt 1/3 \(pod [a-z0-9-]+\) ---\nfirst attempt fails\n--- attempt 2/3 \(pod [a-z0-9-]+\) ---\nsecond attempt succeeds\n$`).MatchString(tail) {
 		t.Errorf("logs flaky --tail 1 --prefix=false:\n%s", tail)
 	}
 	if future := logsOf(t, ns, name, "flaky", "--since-time", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)); strings.Contains(future, "attempt succeeds") {
