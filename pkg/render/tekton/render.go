@@ -548,73 +548,38 @@ func (r *renderer) podTemplate(set *model.Resolved, step *model.Step, p *field.P
 		r.explain(set.GPU.From, p.Child("tolerations").Index(len(tpl.Tolerations)-1), stepName, "automatic toleration of the "+name+" taint (pod.gpuToleration: false turns it off)")
 		empty = false
 	}
-	if set.Affinity.Set {
-		tpl.Affinity = set.Affinity.V
-		r.explain(set.Affinity.From, p.Child("affinity"), stepName, note)
-		empty = false
-	}
-	if set.TopologySpread.Set {
-		tpl.TopologySpreadConstraints = set.TopologySpread.V
-		r.explain(set.TopologySpread.From, p.Child("topologySpreadConstraints"), stepName, note)
-		empty = false
-	}
-	if set.SecurityContext.Set {
-		tpl.SecurityContext = set.SecurityContext.V
-		r.explain(set.SecurityContext.From, p.Child("securityContext"), stepName, note)
-		empty = false
+	// Each whole-value setting: set on the template and explained when set.
+	for _, f := range []struct {
+		set  bool
+		from string
+		name string
+		put  func()
+	}{
+		{set.Affinity.Set, set.Affinity.From, "affinity", func() { tpl.Affinity = set.Affinity.V }},
+		{set.TopologySpread.Set, set.TopologySpread.From, "topologySpreadConstraints", func() { tpl.TopologySpreadConstraints = set.TopologySpread.V }},
+		{set.SecurityContext.Set, set.SecurityContext.From, "securityContext", func() { tpl.SecurityContext = set.SecurityContext.V }},
+		{set.PriorityClassName.Set, set.PriorityClassName.From, "priorityClassName", func() { tpl.PriorityClassName = ptr(set.PriorityClassName.V) }},
+		{set.RuntimeClassName.Set, set.RuntimeClassName.From, "runtimeClassName", func() { tpl.RuntimeClassName = ptr(set.RuntimeClassName.V) }},
+		{set.SchedulerName.Set, set.SchedulerName.From, "schedulerName", func() { tpl.SchedulerName = set.SchedulerName.V }},
+		{set.HostNetwork.Set, set.HostNetwork.From, "hostNetwork", func() { tpl.HostNetwork = set.HostNetwork.V }},
+		{set.EnableServiceLinks.Set, set.EnableServiceLinks.From, "enableServiceLinks", func() { tpl.EnableServiceLinks = ptr(set.EnableServiceLinks.V) }},
+		{set.AutomountToken.Set, set.AutomountToken.From, "automountServiceAccountToken", func() { tpl.AutomountServiceAccountToken = ptr(set.AutomountToken.V) }},
+		{set.DNSPolicy.Set, set.DNSPolicy.From, "dnsPolicy", func() { tpl.DNSPolicy = ptr(set.DNSPolicy.V) }},
+		{set.DNSConfig.Set, set.DNSConfig.From, "dnsConfig", func() { tpl.DNSConfig = set.DNSConfig.V }},
+	} {
+		if f.set {
+			f.put()
+			r.explain(f.from, p.Child(f.name), stepName, note)
+			empty = false
+		}
 	}
 	for i, v := range set.Volumes {
 		tpl.Volumes = append(tpl.Volumes, v.V)
 		r.explain(v.From, p.Child("volumes").Index(i), stepName, note)
 		empty = false
 	}
-	if set.PriorityClassName.Set {
-		v := set.PriorityClassName.V
-		tpl.PriorityClassName = &v
-		r.explain(set.PriorityClassName.From, p.Child("priorityClassName"), stepName, note)
-		empty = false
-	}
-	if set.RuntimeClassName.Set {
-		v := set.RuntimeClassName.V
-		tpl.RuntimeClassName = &v
-		r.explain(set.RuntimeClassName.From, p.Child("runtimeClassName"), stepName, note)
-		empty = false
-	}
-	if set.SchedulerName.Set {
-		tpl.SchedulerName = set.SchedulerName.V
-		r.explain(set.SchedulerName.From, p.Child("schedulerName"), stepName, note)
-		empty = false
-	}
 	if set.GPUToleration.Set && step != nil {
 		r.explain(set.GPUToleration.From, nil, stepName, fmt.Sprintf("gpuToleration: %t", set.GPUToleration.V))
-	}
-	if set.HostNetwork.Set {
-		tpl.HostNetwork = set.HostNetwork.V
-		r.explain(set.HostNetwork.From, p.Child("hostNetwork"), stepName, note)
-		empty = false
-	}
-	if set.EnableServiceLinks.Set {
-		v := set.EnableServiceLinks.V
-		tpl.EnableServiceLinks = &v
-		r.explain(set.EnableServiceLinks.From, p.Child("enableServiceLinks"), stepName, note)
-		empty = false
-	}
-	if set.AutomountToken.Set {
-		v := set.AutomountToken.V
-		tpl.AutomountServiceAccountToken = &v
-		r.explain(set.AutomountToken.From, p.Child("automountServiceAccountToken"), stepName, note)
-		empty = false
-	}
-	if set.DNSPolicy.Set {
-		v := set.DNSPolicy.V
-		tpl.DNSPolicy = &v
-		r.explain(set.DNSPolicy.From, p.Child("dnsPolicy"), stepName, note)
-		empty = false
-	}
-	if set.DNSConfig.Set {
-		tpl.DNSConfig = set.DNSConfig.V
-		r.explain(set.DNSConfig.From, p.Child("dnsConfig"), stepName, note)
-		empty = false
 	}
 	for i, h := range set.HostAliases {
 		tpl.HostAliases = append(tpl.HostAliases, h.V)
@@ -643,3 +608,5 @@ func SortExplanations(exp []Explanation) {
 		return exp[i].Tekton < exp[j].Tekton
 	})
 }
+
+func ptr[T any](v T) *T { return &v }
