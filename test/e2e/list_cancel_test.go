@@ -3,8 +3,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +229,29 @@ spec:
 	must(t, mlpipe(t, "", "delete", "-n", ns, live, "--include-running"), "delete --include-running")
 	if exists(live) {
 		t.Error("--include-running did not delete the running run")
+	}
+}
+
+// list -w prints a row each time a run changes, from start to end, as
+// kubectl get -w does; Ctrl-C (SIGINT) ends it with exit 0.
+func TestListWatch(t *testing.T) {
+	ns := namespace(t)
+	var out, errOut bytes.Buffer
+	cmd := exec.Command("kubectl", "mlpipe", "list", "-n", ns, "-w", "--no-headers")
+	cmd.Dir, cmd.Env = repoRoot, append(pluginEnv(), "NO_COLOR=1")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // the watch is open
+	r := must(t, mlpipe(t, "", "run", "-n", ns, "-f", filepath.Join(repoRoot, "examples", "minimal.yaml"), "-o", "name"), "run")
+	name := strings.TrimPrefix(strings.TrimSpace(r.Stdout), "pipelinerun.tekton.dev/")
+	waitDone(t, ns, name, 2*time.Minute)
+	time.Sleep(2 * time.Second)
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	rows := regexp.MustCompile(`(?m)^`+name+`\s+hello\s+(\w+)`).FindAllStringSubmatch(out.String(), -1)
+	if err != nil || len(rows) < 2 || rows[len(rows)-1][1] != "Succeeded" {
+		t.Errorf("list -w: %v; want rows for %s ending Succeeded:\n%s\nstderr: %s", err, name, out.String(), errOut.String())
 	}
 }

@@ -14,9 +14,12 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	tekton "github.com/tektoncd/pipeline/pkg/client/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/printers"
@@ -38,8 +41,10 @@ type Options struct {
 	Selector      string
 	Output        string
 	// SortBy is a JSONPath the runs are ordered by (kubectl get --sort-by).
-	SortBy    string
-	NoHeaders bool
+	SortBy string
+	// Watch prints each change after the list; WatchOnly without the list.
+	Watch, WatchOnly bool
+	NoHeaders        bool
 	// ChunkSize is the page size of the LIST of runs (0: one LIST).
 	ChunkSize int64
 	// Cache lists finished runs from their metadata and CachePath.
@@ -147,6 +152,8 @@ new, changed and unfinished runs are read whole. --local-cache=false reads every
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "list runs in every namespace")
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector to filter runs")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format. One of: ("+strings.Join(util.Formats(printFlags(""), tableFormats...), ", ")+"). The table is the default")
+	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "after the list, print each change to the runs as it happens (a table row, or the run in the -o format), as kubectl get -w; Ctrl-C ends it")
+	cmd.Flags().BoolVar(&o.WatchOnly, "watch-only", false, "print the changes only, without the list first")
 	cmd.Flags().StringVar(&o.SortBy, "sort-by", "", "sort the runs by this JSONPath of a run, as kubectl get does (e.g. '{.status.startTime}'); the default is newest first. The table reads only what it shows of a run (metadata and status): sort it by those")
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return util.Formats(printFlags(""), tableFormats...), cobra.ShellCompDirectiveNoFileComp
@@ -170,6 +177,24 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 			return err
 		}
 	}
+	if !o.Watch && !o.WatchOnly {
+		return o.list(ctx, tc, ns, sel, streams)
+	}
+	// The watch starts from a version read before the list, so no change
+	// made while the list is read is missed (one may be shown twice).
+	l, err := tc.TektonV1().PipelineRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: sel, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if !o.WatchOnly {
+		if err := o.list(ctx, tc, ns, sel, streams); err != nil {
+			return err
+		}
+	}
+	return o.watch(ctx, tc, ns, sel, l.ResourceVersion, streams)
+}
+
+func (o *Options) list(ctx context.Context, tc tekton.Interface, ns, sel string, streams genericiooptions.IOStreams) error {
 	// The Dashboard's address is looked up alongside the lists.
 	base := make(chan string, 1)
 	if o.Output == "wide" {
@@ -293,32 +318,9 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 	var notes []string
 	for i := range items {
 		pr := &items[i]
-		// The same view describe and --wait build, so the counts agree.
-		r := status.Build(pr, byRun[pr.Namespace+"/"+pr.Name], nil, warned[pr.Namespace+"/"+pr.Name])
-		done, total := r.Progress()
-		if !r.Done() && r.Warning != "" {
-			notes = append(notes, fmt.Sprintf("Warning: run %s: Tekton warns %s", pr.Name, r.Warning))
-		}
-		reason := ""
-		if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil {
-			reason = c.Reason
-		}
-		started, dur := "-", "-"
-		if st := pr.Status.StartTime; st != nil {
-			started = duration.HumanDuration(now.Sub(st.Time)) + " ago"
-			end := now
-			if ct := pr.Status.CompletionTime; ct != nil {
-				end = ct.Time
-			}
-			dur = duration.HumanDuration(end.Sub(st.Time))
-		}
-		var row []string
-		if ns == "" {
-			row = append(row, pr.Namespace)
-		}
-		row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], string(r.Phase), fmt.Sprintf("%d/%d", done, total), dashIfEmpty(r.ReusedSummary()), started, dur)
-		if o.Output == "wide" {
-			row = append(row, dashIfEmpty(reason), dashIfEmpty(dashboard.RunURL(dash, pr.Namespace, pr.Name)))
+		row, note := o.row(pr, byRun[pr.Namespace+"/"+pr.Name], warned[pr.Namespace+"/"+pr.Name], ns == "", dash, now)
+		if note != "" {
+			notes = append(notes, note)
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
@@ -329,6 +331,126 @@ func (o *Options) run(ctx context.Context, tc tekton.Interface, ns, sel string, 
 		fmt.Fprintln(streams.ErrOut, n)
 	}
 	return nil
+}
+
+// row is a run's line of the table, and a note for stderr when Tekton
+// warns of a run it has not finished.
+func (o *Options) row(pr *v1.PipelineRun, trs []*v1.TaskRun, warnings []*corev1.Event, allNamespaces bool, dash string, now time.Time) ([]string, string) {
+	// The same view describe and --wait build, so the counts agree.
+	r := status.Build(pr, trs, nil, warnings)
+	done, total := r.Progress()
+	note := ""
+	if !r.Done() && r.Warning != "" {
+		note = fmt.Sprintf("Warning: run %s: Tekton warns %s", pr.Name, r.Warning)
+	}
+	reason := ""
+	if c := pr.Status.GetCondition(apis.ConditionSucceeded); c != nil {
+		reason = c.Reason
+	}
+	started, dur := "-", "-"
+	if st := pr.Status.StartTime; st != nil {
+		started = duration.HumanDuration(now.Sub(st.Time)) + " ago"
+		end := now
+		if ct := pr.Status.CompletionTime; ct != nil {
+			end = ct.Time
+		}
+		dur = duration.HumanDuration(end.Sub(st.Time))
+	}
+	var row []string
+	if allNamespaces {
+		row = append(row, pr.Namespace)
+	}
+	row = append(row, pr.Name, pr.Labels[rendertekton.LabelPipeline], string(r.Phase), fmt.Sprintf("%d/%d", done, total), dashIfEmpty(r.ReusedSummary()), started, dur)
+	if o.Output == "wide" {
+		row = append(row, dashIfEmpty(reason), dashIfEmpty(dashboard.RunURL(dash, pr.Namespace, pr.Name)))
+	}
+	return row, note
+}
+
+// watch prints each change to the runs from version rv on, as kubectl get
+// -w does: a table row (no header), or the run in the -o format, until
+// Ctrl-C. A watch the server ends is opened again from the last version seen.
+func (o *Options) watch(ctx context.Context, tc tekton.Interface, ns, sel, rv string, streams genericiooptions.IOStreams) error {
+	dash := ""
+	if o.Output == "wide" {
+		dash = o.Dashboard.Base(ctx, streams.ErrOut, o.kube)
+	}
+	for {
+		w, err := tc.TektonV1().PipelineRuns(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel, ResourceVersion: rv, AllowWatchBookmarks: true})
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for {
+			var ev watch.Event
+			var open bool
+			select {
+			case <-ctx.Done():
+				w.Stop()
+				return nil
+			case ev, open = <-w.ResultChan():
+			}
+			if !open {
+				break
+			}
+			switch ev.Type {
+			case watch.Error:
+				w.Stop()
+				return fmt.Errorf("watching runs: %w", apierrors.FromObject(ev.Object))
+			case watch.Bookmark:
+				if m, err := meta.Accessor(ev.Object); err == nil {
+					rv = m.GetResourceVersion()
+				}
+				continue
+			}
+			pr, ok := ev.Object.(*v1.PipelineRun)
+			if !ok {
+				continue
+			}
+			rv = pr.ResourceVersion
+			if err := o.printChange(ctx, tc, pr, ns == "", dash, streams); err != nil {
+				w.Stop()
+				return err
+			}
+		}
+		w.Stop()
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// printChange prints one run as the watch saw it.
+func (o *Options) printChange(ctx context.Context, tc tekton.Interface, pr *v1.PipelineRun, allNamespaces bool, dash string, streams genericiooptions.IOStreams) error {
+	pr.SetGroupVersionKind(v1.SchemeGroupVersion.WithKind("PipelineRun"))
+	switch {
+	case o.printer != nil:
+		return o.printer.PrintObj(pr, streams.Out)
+	case o.columns != nil:
+		maps, err := util.ToMaps([]v1.PipelineRun{*pr})
+		if err != nil {
+			return err
+		}
+		return o.columns.Print(streams.Out, maps, true)
+	}
+	var trs []*v1.TaskRun
+	if !util.Finished(pr) {
+		l, err := tc.TektonV1().TaskRuns(pr.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "tekton.dev/pipelineRun=" + pr.Name})
+		if err == nil {
+			for i := range l.Items {
+				trs = append(trs, &l.Items[i])
+			}
+		}
+	}
+	row, note := o.row(pr, trs, nil, allNamespaces, dash, o.now())
+	tw := tabwriter.NewWriter(streams.Out, 0, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(row, "\t"))
+	if note != "" {
+		fmt.Fprintln(streams.ErrOut, note)
+	}
+	return tw.Flush()
 }
 
 // unfinishedSelector selects the TaskRuns of the runs that have not

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,4 +162,78 @@ func TestBadOutputListsEveryFormat(t *testing.T) {
 			t.Errorf("-o %q --sort-by %q: %v (exit %d); want %q, exit 2", c.output, c.sortBy, err, util.Code(err), c.want)
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// -w prints the table, then a row for each change, until Ctrl-C (the
+// context ends), which is not an error; --watch-only skips the table.
+func TestWatchPrintsEachChange(t *testing.T) {
+	for _, only := range []bool{false, true} {
+		tc := tektonfake.NewSimpleClientset(pr("old", "train", 2*time.Hour, corev1.ConditionTrue, "Succeeded"))
+		ctx, cancel := context.WithCancel(context.Background())
+		var out syncBuffer
+		o := &Options{Watch: !only, WatchOnly: only, now: func() time.Time { return now }}
+		done := make(chan error, 1)
+		go func() {
+			done <- o.run(ctx, tc, "ml", "", genericiooptions.IOStreams{Out: &out, ErrOut: &out})
+		}()
+		waitFor := func(want string) {
+			t.Helper()
+			for i := 0; i < 200 && !strings.Contains(out.String(), want); i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !strings.Contains(out.String(), want) {
+				t.Fatalf("watch-only %v: output lacks %q:\n%s", only, want, out.String())
+			}
+		}
+		if !only {
+			waitFor("old ")
+		}
+		// The fake's watch starts once the list is done; wait for it.
+		for i := 0; i < 200 && len(tc.Actions()) < 2+boolInt(!only); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		run := pr("new", "eval", time.Minute, corev1.ConditionUnknown, "Running")
+		if _, err := tc.TektonV1().PipelineRuns("ml").Create(ctx, run, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("new   eval   Running")
+		run.Status.Conditions[0].Status, run.Status.Conditions[0].Reason = corev1.ConditionFalse, "Failed"
+		if _, err := tc.TektonV1().PipelineRuns("ml").UpdateStatus(ctx, run, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("new   eval   Failed")
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("watch-only %v: Ctrl-C gave %v", only, err)
+		}
+		if got := strings.Contains(out.String(), "NAME"); got == only {
+			t.Errorf("watch-only %v: the table's header printed %v:\n%s", only, got, out.String())
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
