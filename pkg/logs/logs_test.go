@@ -571,3 +571,35 @@ func TestStepOfNamesMatrixInstances(t *testing.T) {
 		}
 	}
 }
+
+// A task of several steps (a PipelineRun another tool made) is read step
+// container by step container, in order, each line prefixed [task:step].
+func TestPrintTaskOfSeveralSteps(t *testing.T) {
+	pr := run(corev1.ConditionTrue)
+	tc := tektonfake.NewSimpleClientset(pr, taskRun("train", "train-pod", corev1.ConditionTrue))
+	p := pod("train-pod", true)
+	p.Spec.Containers = []corev1.Container{{Name: "prepare"}, {Name: "step-fetch"}, {Name: "step-fit"}}
+	p.Status.ContainerStatuses = []corev1.ContainerStatus{
+		{Name: "step-fetch", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{}}},
+		{Name: "step-fit", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{}}},
+	}
+	kc := kubefake.NewSimpleClientset(p)
+	var out, errOut bytes.Buffer
+	o := options(tc, kc, &out, &errOut)
+	o.Step = "train"
+	if err := Print(context.Background(), o, pr); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "[train:fetch] fake logs\n[train:fit] fake logs\n"; got != want {
+		t.Errorf("stdout %q, want %q", got, want)
+	}
+	var containers []string
+	for _, a := range kc.Actions() {
+		if a.GetSubresource() == "log" {
+			containers = append(containers, a.(k8stesting.GenericAction).GetValue().(*corev1.PodLogOptions).Container)
+		}
+	}
+	if strings.Join(containers, ",") != "step-fetch,step-fit" {
+		t.Errorf("read containers %v", containers)
+	}
+}

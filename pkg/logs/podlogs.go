@@ -67,7 +67,15 @@ func (s *PodLogSource) Stream(ctx context.Context, tr *v1.TaskRun, follow bool, 
 			// A retried step: say which attempt the lines below are from.
 			emit(Line{Step: step, Text: fmt.Sprintf("--- attempt %d/%d (pod %s) ---", i+1, max(tr.Spec.Retries+1, len(pods)), pod)})
 		}
-		err := s.streamPod(ctx, tr.Namespace, pod, follow, func(text string) { emit(Line{Step: step, Text: text}) })
+		err := s.streamPod(ctx, tr.Namespace, pod, follow, func(container, text string) {
+			// Our tasks have one step; another tool's may have several,
+			// each a container: [task:step].
+			label := step
+			if container != StepContainer {
+				label += ":" + strings.TrimPrefix(container, "step-")
+			}
+			emit(Line{Step: label, Text: text})
+		})
 		switch {
 		case errors.Is(err, errGone):
 			gone = append(gone, pod)
@@ -80,47 +88,69 @@ func (s *PodLogSource) Stream(ctx context.Context, tr *v1.TaskRun, follow bool, 
 	return gone, errors.Join(errs...)
 }
 
-// streamPod emits the lines of pod's step container. Following, it first
-// waits for the container to start; not following, a container that has
-// not started has nothing to read.
-func (s *PodLogSource) streamPod(ctx context.Context, ns, pod string, follow bool, emit func(string)) error {
-	var (
-		p   *corev1.Pod
-		err error
-	)
-	if follow {
-		p, err = s.waitPod(ctx, ns, pod, func(p *corev1.Pod) bool { return hasLog(p) || podDone(p) })
-	} else {
-		p, err = s.Kube.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			err = errGone
+// streamPod emits the lines of pod's step containers, in the order Tekton
+// runs them. Following, it first waits for each to start; not following, a
+// container that has not started has nothing to read.
+func (s *PodLogSource) streamPod(ctx context.Context, ns, pod string, follow bool, emit func(container, text string)) error {
+	p, err := s.Kube.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return errGone
+	}
+	if err != nil {
+		return err
+	}
+	for _, c := range stepContainers(p) {
+		if follow {
+			if p, err = s.waitPod(ctx, ns, pod, func(p *corev1.Pod) bool { return hasLog(p, c) || podDone(p) }); err != nil {
+				return err
+			}
+		}
+		out := func(text string) { emit(c, text) }
+		switch {
+		case !hasLog(p, c):
+			continue
+		case follow && !exited(p, c):
+			err = s.follow(ctx, ns, pod, c, out)
+		default:
+			err = s.read(ctx, ns, pod, c, false, out)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	switch {
-	case err != nil:
-		return err
-	case !hasLog(p):
-		return nil
-	case follow && !exited(p):
-		return s.follow(ctx, ns, pod, emit)
+	return nil
+}
+
+// stepContainers are the pod's step containers ("step-" + the step's
+// name) in the order Tekton runs them; a pod that does not list them
+// (a test's) has ours.
+func stepContainers(p *corev1.Pod) []string {
+	var out []string
+	for _, c := range p.Spec.Containers {
+		if strings.HasPrefix(c.Name, "step-") {
+			out = append(out, c.Name)
+		}
 	}
-	return s.read(ctx, ns, pod, false, emit)
+	if len(out) == 0 {
+		return []string{StepContainer}
+	}
+	return out
 }
 
 // follow streams a running container's log until the container exits. Some
 // log servers (KWOK's) keep the stream open after that, so a watch on the
 // pod ends the stream once the container has exited, and the rest of the
 // now complete log is read past the lines already emitted.
-func (s *PodLogSource) follow(ctx context.Context, ns, pod string, emit func(string)) error {
+func (s *PodLogSource) follow(ctx context.Context, ns, pod, container string, emit func(string)) error {
 	streamCtx, cut := context.WithCancel(ctx)
 	defer cut()
 	go func() {
-		if _, err := s.waitPod(streamCtx, ns, pod, exited); err == nil || errors.Is(err, errGone) {
+		if _, err := s.waitPod(streamCtx, ns, pod, func(p *corev1.Pod) bool { return exited(p, container) }); err == nil || errors.Is(err, errGone) {
 			cut()
 		}
 	}()
 	n := 0
-	err := s.read(streamCtx, ns, pod, true, func(l string) {
+	err := s.read(streamCtx, ns, pod, container, true, func(l string) {
 		n++
 		emit(l)
 	})
@@ -128,16 +158,16 @@ func (s *PodLogSource) follow(ctx context.Context, ns, pod string, emit func(str
 		return err
 	}
 	seen := 0
-	return s.read(ctx, ns, pod, false, func(l string) {
+	return s.read(ctx, ns, pod, container, false, func(l string) {
 		if seen++; seen > n {
 			emit(l)
 		}
 	})
 }
 
-// read emits the lines of pod's step container log.
-func (s *PodLogSource) read(ctx context.Context, ns, pod string, follow bool, emit func(string)) error {
-	opts := &corev1.PodLogOptions{Container: StepContainer, Follow: follow, Timestamps: s.Timestamps, TailLines: s.TailLines, SinceSeconds: s.SinceSeconds, SinceTime: s.SinceTime}
+// read emits the lines of a container's log.
+func (s *PodLogSource) read(ctx context.Context, ns, pod, container string, follow bool, emit func(string)) error {
+	opts := &corev1.PodLogOptions{Container: container, Follow: follow, Timestamps: s.Timestamps, TailLines: s.TailLines, SinceSeconds: s.SinceSeconds, SinceTime: s.SinceTime}
 	rc, err := s.Kube.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
 	if apierrors.IsNotFound(err) {
 		return errGone
@@ -190,18 +220,18 @@ func (s *PodLogSource) waitPod(ctx context.Context, ns, pod string, done func(*c
 	return last, err
 }
 
-// hasLog reports whether pod's step container has a log to read: it has
-// started, or, when the pod does not say, the pod is past Pending.
-func hasLog(p *corev1.Pod) bool {
-	if c := stepStatus(p); c != nil {
+// hasLog reports whether a container has a log to read: it has started,
+// or, when the pod does not say, the pod is past Pending.
+func hasLog(p *corev1.Pod, container string) bool {
+	if c := containerStatus(p, container); c != nil {
 		return c.State.Running != nil || c.State.Terminated != nil
 	}
 	return p.Status.Phase != corev1.PodPending && p.Status.Phase != ""
 }
 
-// exited reports whether pod's step container has exited: its log is complete.
-func exited(p *corev1.Pod) bool {
-	if c := stepStatus(p); c != nil && c.State.Terminated != nil {
+// exited reports whether a container has exited: its log is complete.
+func exited(p *corev1.Pod, container string) bool {
+	if c := containerStatus(p, container); c != nil && c.State.Terminated != nil {
 		return true
 	}
 	return podDone(p)
@@ -211,9 +241,9 @@ func podDone(p *corev1.Pod) bool {
 	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
 }
 
-func stepStatus(p *corev1.Pod) *corev1.ContainerStatus {
+func containerStatus(p *corev1.Pod, container string) *corev1.ContainerStatus {
 	for i, c := range p.Status.ContainerStatuses {
-		if c.Name == StepContainer {
+		if c.Name == container {
 			return &p.Status.ContainerStatuses[i]
 		}
 	}

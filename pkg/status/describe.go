@@ -18,6 +18,10 @@ func Describe(w io.Writer, r Run, now time.Time, st Style) {
 	fmt.Fprintf(tw, "Name:\t%s\n", r.Name)
 	fmt.Fprintf(tw, "Namespace:\t%s\n", r.Namespace)
 	fmt.Fprintf(tw, "Pipeline:\t%s\n", dash(r.Pipeline))
+	if r.Foreign {
+		// What needs our labels is named, so its absence is not a mystery.
+		fmt.Fprintf(tw, "Note:\tnot made by kubectl mlpipe: the pipeline is Tekton's tekton.dev/pipeline label; list, delete --pipeline and --last do not see this run, and its steps are its tasks\n")
+	}
 	status := st.phase(r.Phase)
 	if r.Reason != "" && r.Reason != string(r.Phase) {
 		status += " (" + r.Reason + ")"

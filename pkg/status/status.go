@@ -100,14 +100,16 @@ type Run struct {
 	Name      string
 	Namespace string
 	Pipeline  string
-	Phase     Phase
-	Reason    string
-	Message   string
-	Created   time.Time
-	Start     time.Time
-	End       time.Time
-	Params    []Param
-	Steps     []Step
+	// Foreign is a run another tool made: it has none of our labels.
+	Foreign bool
+	Phase   Phase
+	Reason  string
+	Message string
+	Created time.Time
+	Start   time.Time
+	End     time.Time
+	Params  []Param
+	Steps   []Step
 	// Dashboard is the run's page on the Tekton Dashboard, when one is known.
 	Dashboard string
 	// Warning is the newest Warning event of the run itself, "Reason:
@@ -219,6 +221,7 @@ func Build(pr *v1.PipelineRun, trs []*v1.TaskRun, pods []*corev1.Pod, events []*
 	if r.Pipeline == "" {
 		r.Pipeline = pr.Labels["tekton.dev/pipeline"]
 	}
+	r.Foreign = pr.Labels[rendertekton.LabelManagedBy] != rendertekton.ManagedBy
 	if st := pr.Status.StartTime; st != nil {
 		r.Start = st.Time
 	}

@@ -458,3 +458,20 @@ func TestRunWarningEventIsShown(t *testing.T) {
 		t.Errorf("a referenced run counts %d steps", total)
 	}
 }
+
+// A run another tool made says which views need our labels.
+func TestDescribeNotesAForeignRun(t *testing.T) {
+	pr := pipelineRun(cond(corev1.ConditionTrue, "Succeeded", ""))
+	for _, foreign := range []bool{false, true} {
+		pr.Labels = map[string]string{"app.kubernetes.io/managed-by": "kubectl-mlpipe", "mlpipe.dev/pipeline": "churn"}
+		if foreign {
+			pr.Labels = map[string]string{"tekton.dev/pipeline": "nightly-build"}
+		}
+		var b bytes.Buffer
+		Describe(&b, Build(pr, nil, nil, nil), t0.Add(time.Minute), Style{})
+		note := strings.Contains(b.String(), "Note:      not made by kubectl mlpipe")
+		if note != foreign || foreign && !strings.Contains(b.String(), "Pipeline:  nightly-build\n") {
+			t.Errorf("foreign %v:\n%s", foreign, b.String())
+		}
+	}
+}

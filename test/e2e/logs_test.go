@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -109,5 +110,43 @@ func TestLogsFollowARunningRun(t *testing.T) {
 	// for the whole run.
 	if !strings.HasSuffix(r.Stdout, "[notify] kwok: the step's results, if any, are in its termination message.\n") {
 		t.Errorf("logs -f should end with the finally step's lines:\n%s", r.Stdout)
+	}
+}
+
+// describe and logs read a PipelineRun another tool made: a task of two
+// steps is read step by step as [task:step], and describe notes what needs
+// our labels.
+func TestForeignRun(t *testing.T) {
+	ns := namespace(t)
+	created := must(t, kubectl(t, `apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {generateName: foreign-}
+spec:
+  pipelineSpec:
+    tasks:
+      - name: build
+        taskSpec:
+          steps:
+            - {name: compile, image: busybox, script: "echo compiling"}
+            - {name: test, image: busybox, script: "echo testing"}
+      - name: report
+        runAfter: [build]
+        taskSpec:
+          steps:
+            - {name: say, image: busybox, script: "echo done"}
+`, "create", "-n", ns, "-f", "-", "-o", "name"), "kubectl create").Stdout
+	name := strings.TrimPrefix(strings.TrimSpace(created), "pipelinerun.tekton.dev/")
+	waitDone(t, ns, name, 2*time.Minute)
+	logs := must(t, mlpipe(t, "", "logs", "-n", ns, name), "logs").Stdout
+	var got []string
+	for _, m := range regexp.MustCompile(`(?m)^\[([a-z:]+)\] `+regexp.QuoteMeta(kwokLine)+`$`).FindAllStringSubmatch(logs, -1) {
+		got = append(got, m[1])
+	}
+	if strings.Join(got, ",") != "build:compile,build:test,report:say" {
+		t.Errorf("logs of a foreign run: steps %v:\n%s", got, logs)
+	}
+	d := must(t, mlpipe(t, "", "describe", "-n", ns, name), "describe").Stdout
+	if !strings.Contains(d, "Note:") || !strings.Contains(d, "not made by kubectl mlpipe") || !strings.Contains(d, "Progress:  2/2 steps done") {
+		t.Errorf("describe of a foreign run:\n%s", d)
 	}
 }
