@@ -156,3 +156,29 @@ func TestCachedListIgnoresARecreatedRun(t *testing.T) {
 		t.Errorf("a recreated run is shown from the cache:\n%s", got)
 	}
 }
+
+// -o name reads the runs' metadata only, newest first, on v1 and
+// v1beta1-only clusters alike.
+func TestNameReadsMetadataOnly(t *testing.T) {
+	for _, beta := range []bool{false, true} {
+		srv, tc := serve(t, representativeRuns(), beta)
+		mc, err := metadata.NewForConfig(&rest.Config{Host: srv.url, QPS: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		o := &Options{Output: "name", ChunkSize: 2, meta: mc, now: func() time.Time { return now }}
+		if err := o.run(context.Background(), tc, "ml", "app.kubernetes.io/managed-by=kubectl-mlpipe", genericiooptions.IOStreams{Out: &out, ErrOut: &out}); err != nil {
+			t.Fatal(err)
+		}
+		want := "pipelinerun.tekton.dev/running\npipelinerun.tekton.dev/pending\npipelinerun.tekton.dev/referenced\npipelinerun.tekton.dev/matrix\npipelinerun.tekton.dev/embedded\n"
+		if out.String() != want {
+			t.Errorf("v1beta1 %v: -o name:\n%s\nwant\n%s", beta, out.String(), want)
+		}
+		for _, q := range srv.queries {
+			if !strings.HasPrefix(q, "metadata ") {
+				t.Errorf("v1beta1 %v: -o name read whole runs: %s", beta, q)
+			}
+		}
+	}
+}

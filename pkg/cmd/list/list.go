@@ -209,6 +209,9 @@ func (o *Options) list(ctx context.Context, tc tekton.Interface, ns, sel string,
 	var err error
 	opts := metav1.ListOptions{LabelSelector: sel}
 	switch {
+	case o.Output == "name" && o.SortBy == "" && o.meta != nil:
+		// Names and creation times are metadata: no run is read whole.
+		items, err = util.AllRunNames(ctx, o.meta, ns, opts, o.ChunkSize)
 	case o.Output != "" && o.Output != "wide":
 		// Every other format can show any field of a run.
 		items, err = util.AllRuns(ctx, tc, ns, opts, o.ChunkSize)
@@ -226,10 +229,12 @@ func (o *Options) list(ctx context.Context, tc tekton.Interface, ns, sel string,
 	if err != nil {
 		return err
 	}
+	// Only the table shows steps and warnings: the other formats print runs.
+	table := o.printer == nil && o.columns == nil
 	// A finished run's steps are all done (N/N) without reading its
 	// TaskRuns; only the unfinished runs' TaskRuns are listed, by run name.
 	byRun := map[string][]*v1.TaskRun{}
-	if trSel := unfinishedSelector(items); trSel != "" {
+	if trSel := unfinishedSelector(items); table && trSel != "" {
 		trs, err := tc.TektonV1().TaskRuns(ns).List(ctx, metav1.ListOptions{LabelSelector: trSel})
 		if err != nil {
 			return err
@@ -244,7 +249,7 @@ func (o *Options) list(ctx context.Context, tc tekton.Interface, ns, sel string,
 	// The runs' own Warning events: how Tekton says it cannot update a run.
 	// One LIST, read only when a run has not finished.
 	warned := map[string][]*corev1.Event{}
-	if o.kube != nil && anyUnfinished(items) {
+	if table && o.kube != nil && anyUnfinished(items) {
 		sel := fields.AndSelectors(fields.OneTermEqualSelector("type", corev1.EventTypeWarning), fields.OneTermEqualSelector("involvedObject.kind", "PipelineRun")).String()
 		if evs, err := o.kube.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: sel}); err == nil {
 			for i := range evs.Items {

@@ -147,8 +147,11 @@ func (a *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if meta {
 		for i, it := range items {
-			p := it.(*v1.PipelineRun)
-			items[i] = map[string]any{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": p.ObjectMeta}
+			m := it.(metav1.ObjectMetaAccessor).GetObjectMeta()
+			items[i] = map[string]any{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metav1.ObjectMeta{
+				Name: m.GetName(), Namespace: m.GetNamespace(), UID: m.GetUID(), ResourceVersion: m.GetResourceVersion(),
+				CreationTimestamp: m.GetCreationTimestamp(), Labels: m.GetLabels(),
+			}}
 		}
 		kind = "PartialObjectMetadataList"
 		version = "meta.k8s.io/v1"

@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
@@ -161,4 +162,30 @@ func getSummary(ctx context.Context, rc *rest.RESTClient, ns, name string) (v1.P
 		return v1.PipelineRun{}, fmt.Errorf("reading run %s/%s: %w", ns, name, err)
 	}
 	return s.run(), nil
+}
+
+// AllRunNames lists the runs' metadata only (from tekton.dev/v1beta1 where
+// v1 is not served), in pages of chunk, as runs that carry nothing else:
+// for -o name, which needs only their names and creation times.
+func AllRunNames(ctx context.Context, mc metadata.Interface, ns string, opts metav1.ListOptions, chunk int64) ([]v1.PipelineRun, error) {
+	var out []v1.PipelineRun
+	for _, gvr := range []schema.GroupVersionResource{runsV1, runsV1beta1} {
+		out = nil
+		err := paged(opts, chunk, func(o metav1.ListOptions) ([]metav1.PartialObjectMetadata, string, error) {
+			l, err := mc.Resource(gvr).Namespace(ns).List(ctx, o)
+			if err != nil {
+				return nil, "", err
+			}
+			return l.Items, l.Continue, nil
+		}, func(items []metav1.PartialObjectMetadata) error {
+			for i := range items {
+				out = append(out, v1.PipelineRun{ObjectMeta: items[i].ObjectMeta})
+			}
+			return nil
+		})
+		if !tektonclient.Missing(err) {
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("this cluster serves no PipelineRuns (tekton.dev/v1 or v1beta1)")
 }
