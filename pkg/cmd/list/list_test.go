@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/mlpipe/kubectl-mlpipe/pkg/cmd/util"
+	"github.com/mlpipe/kubectl-mlpipe/pkg/testio"
 )
 
 var now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -164,31 +164,13 @@ func TestBadOutputListsEveryFormat(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // -w prints the table, then a row for each change, until Ctrl-C (the
 // context ends), which is not an error; --watch-only skips the table.
 func TestWatchPrintsEachChange(t *testing.T) {
 	for _, only := range []bool{false, true} {
 		tc := tektonfake.NewSimpleClientset(pr("old", "train", 2*time.Hour, corev1.ConditionTrue, "Succeeded"))
 		ctx, cancel := context.WithCancel(context.Background())
-		var out syncBuffer
+		var out testio.SyncBuffer
 		o := &Options{Watch: !only, WatchOnly: only, now: func() time.Time { return now }}
 		done := make(chan error, 1)
 		go func() {
