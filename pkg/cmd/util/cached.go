@@ -49,13 +49,7 @@ func CachedRunSummaries(ctx context.Context, tc tekton.Interface, mc metadata.In
 		return runs, err
 	}
 	var metas []metav1.PartialObjectMetadata
-	err = paged(opts, chunk, func(o metav1.ListOptions) ([]metav1.PartialObjectMetadata, string, error) {
-		l, err := mc.Resource(runsV1).Namespace(ns).List(ctx, o)
-		if err != nil {
-			return nil, "", err
-		}
-		return l.Items, l.Continue, nil
-	}, func(items []metav1.PartialObjectMetadata) error {
+	err = metadataPages(ctx, mc, runsV1, ns, opts, chunk, func(items []metav1.PartialObjectMetadata) error {
 		// Only what finds a run is kept: the managedFields, labels and
 		// annotations of thousands of runs would outweigh their rows.
 		for i := range items {
@@ -171,13 +165,7 @@ func AllRunNames(ctx context.Context, mc metadata.Interface, ns string, opts met
 	var out []v1.PipelineRun
 	for _, gvr := range []schema.GroupVersionResource{runsV1, runsV1beta1} {
 		out = nil
-		err := paged(opts, chunk, func(o metav1.ListOptions) ([]metav1.PartialObjectMetadata, string, error) {
-			l, err := mc.Resource(gvr).Namespace(ns).List(ctx, o)
-			if err != nil {
-				return nil, "", err
-			}
-			return l.Items, l.Continue, nil
-		}, func(items []metav1.PartialObjectMetadata) error {
+		err := metadataPages(ctx, mc, gvr, ns, opts, chunk, func(items []metav1.PartialObjectMetadata) error {
 			for i := range items {
 				out = append(out, v1.PipelineRun{ObjectMeta: items[i].ObjectMeta})
 			}
@@ -188,4 +176,15 @@ func AllRunNames(ctx context.Context, mc metadata.Interface, ns string, opts met
 		}
 	}
 	return nil, fmt.Errorf("this cluster serves no PipelineRuns (tekton.dev/v1 or v1beta1)")
+}
+
+// metadataPages lists gvr's metadata in pages of chunk, calling page with each.
+func metadataPages(ctx context.Context, mc metadata.Interface, gvr schema.GroupVersionResource, ns string, opts metav1.ListOptions, chunk int64, page func([]metav1.PartialObjectMetadata) error) error {
+	return paged(opts, chunk, func(o metav1.ListOptions) ([]metav1.PartialObjectMetadata, string, error) {
+		l, err := mc.Resource(gvr).Namespace(ns).List(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return l.Items, l.Continue, nil
+	}, page)
 }
